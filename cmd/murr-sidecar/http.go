@@ -1,0 +1,51 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/murr-sidecar/murr-sidecar/resp"
+)
+
+// newHTTPHandler serves liveness, readiness and Prometheus metrics.
+func newHTTPHandler(srv *resp.Server) http.Handler {
+	mux := http.NewServeMux()
+	ok := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("OK\n"))
+	}
+	mux.HandleFunc("GET /healthz", ok)
+	mux.HandleFunc("GET /health", ok)
+	// Ready as soon as the engine is open: there is nothing to restore
+	// before serving until the S3 bootstrap exists.
+	mux.HandleFunc("GET /readyz", ok)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(srv), promhttp.HandlerOpts{}))
+	return mux
+}
+
+// newRegistry exports engine and server counters; a registry per server,
+// never the global one.
+func newRegistry(srv *resp.Server) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	db := srv.DB()
+	gauge := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "murr", Name: name, Help: help}, f))
+	}
+	counter := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "murr", Name: name, Help: help}, f))
+	}
+	gauge("keys", "Keys in the keyspace, including expired keys not yet reclaimed.", func() float64 { return float64(db.Metrics().Keys) })
+	gauge("keys_with_expiry", "Keys with an expiry.", func() float64 { return float64(db.Metrics().Expires) })
+	gauge("disk_bytes", "Bytes used on disk by the engine.", func() float64 { return float64(db.Metrics().DiskBytes) })
+	gauge("block_cache_bytes", "Bytes held in the block cache.", func() float64 { return float64(db.Metrics().CacheBytes) })
+	gauge("connected_clients", "Open client connections.", func() float64 { return float64(len(srv.Clients())) })
+	counter("expired_keys_total", "Keys reclaimed by expiry.", func() float64 { return float64(db.Metrics().ExpiredKeys) })
+	counter("commands_total", "Commands processed.", func() float64 { return float64(srv.Stats.Commands.Load()) })
+	counter("connections_total", "Connections accepted.", func() float64 { return float64(srv.Stats.Connections.Load()) })
+	counter("block_cache_hits_total", "Block cache hits.", func() float64 { return float64(db.Metrics().CacheHits) })
+	counter("block_cache_misses_total", "Block cache misses.", func() float64 { return float64(db.Metrics().CacheMisses) })
+	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return reg
+}

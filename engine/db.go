@@ -1,0 +1,223 @@
+package engine
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+)
+
+// DB is the keyspace. It is safe for concurrent use.
+type DB struct {
+	opts Options
+	pdb  *pebble.DB
+
+	// mu serialises writers (Update) against each other and against
+	// readers (View): one command is atomic, as in Redis.
+	mu     sync.RWMutex
+	state  state // committed counters; guarded by mu
+	closed atomic.Bool
+
+	watches watchRegistry
+	stats   stats
+	// keys and expires mirror state for Metrics, which must not take mu:
+	// INFO may run inside EXEC, under the write lock.
+	keys, expires atomic.Int64
+
+	unsynced atomic.Bool // a write since the last WAL sync (everysec)
+	stop     chan struct{}
+	bg       sync.WaitGroup
+}
+
+// state is the engine's persistent bookkeeping, rewritten in the same
+// batch as any change to it so it never disagrees with the data.
+type state struct {
+	keys    int64  // user keys, including expired ones not yet reclaimed
+	expires int64  // keys with an expiry
+	nextID  uint64 // next hash id
+}
+
+func (s state) encode() []byte {
+	b := binary.BigEndian.AppendUint64(nil, uint64(s.keys))
+	b = binary.BigEndian.AppendUint64(b, uint64(s.expires))
+	return binary.BigEndian.AppendUint64(b, s.nextID)
+}
+
+// Open opens (creating if needed) the keyspace in opts.Dir and starts the
+// background loops (active expiry, periodic fsync).
+func Open(opts Options) (*DB, error) {
+	opts = opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	po := pebbleOptions(opts)
+	// Pebble takes its own reference on the cache; ours is dropped right
+	// after Open so closing Pebble frees it.
+	defer po.Cache.Unref()
+	pdb, err := pebble.Open(opts.Dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("engine: open %s: %w", opts.Dir, err)
+	}
+	db := &DB{opts: opts, pdb: pdb, stop: make(chan struct{})}
+	db.watches.init()
+	if err := db.loadState(); err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	db.keys.Store(db.state.keys)
+	db.expires.Store(db.state.expires)
+	db.bg.Add(1)
+	go db.activeExpireLoop()
+	if opts.Fsync == FsyncEverySec {
+		db.bg.Add(1)
+		go db.syncLoop()
+	}
+	return db, nil
+}
+
+// pebbleOptions departs from Pebble's defaults where this workload needs
+// it: the newest on-disk format and bloom filters, since most reads are
+// point lookups of keys that may not exist.
+func pebbleOptions(o Options) *pebble.Options {
+	po := &pebble.Options{
+		FormatMajorVersion: pebble.FormatNewest,
+		Cache:              pebble.NewCache(o.BlockCacheBytes),
+		MemTableSize:       uint64(o.MemTableBytes),
+		Logger:             pebbleLogger{o.Logger},
+	}
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	po.EnsureDefaults()
+	return po
+}
+
+func (db *DB) loadState() error {
+	v, closer, err := db.pdb.Get(stateKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		db.state = state{nextID: 1}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("engine: read state: %w", err)
+	}
+	defer closer.Close()
+	if len(v) != 24 {
+		return fmt.Errorf("engine: corrupt state record (%d bytes)", len(v))
+	}
+	db.state = state{
+		keys:    int64(binary.BigEndian.Uint64(v)),
+		expires: int64(binary.BigEndian.Uint64(v[8:])),
+		nextID:  binary.BigEndian.Uint64(v[16:]),
+	}
+	return nil
+}
+
+// Close stops the background loops, syncs the WAL and closes Pebble.
+func (db *DB) Close() error {
+	if db.closed.Swap(true) {
+		return ErrClosed
+	}
+	close(db.stop)
+	db.bg.Wait()
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	var errs []error
+	if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+		errs = append(errs, fmt.Errorf("engine: final sync: %w", err))
+	}
+	if err := db.pdb.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("engine: close: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// View runs fn with a read-only Txn. Concurrent Views run in parallel.
+func (db *DB) View(fn func(tx *Txn) error) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	tx := Txn{db: db, now: nowMs(), st: db.state}
+	return fn(&tx)
+}
+
+// Update runs fn with a read-write Txn, exclusively. If fn returns nil its
+// writes commit as one batch and, under FsyncAlways, are synced before
+// Update returns; otherwise they are discarded and fn's error returned.
+func (db *DB) Update(fn func(tx *Txn) error) error {
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	wrote, err := db.update(fn)
+	if err != nil || !wrote {
+		return err
+	}
+	// Syncing outside the lock lets concurrent writers share one fsync
+	// (Pebble groups syncs), while nothing is acknowledged before it.
+	switch db.opts.Fsync {
+	case FsyncAlways:
+		if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+			return fmt.Errorf("engine: sync: %w", err)
+		}
+	case FsyncEverySec:
+		db.unsynced.Store(true)
+	}
+	return nil
+}
+
+func (db *DB) update(fn func(tx *Txn) error) (wrote bool, err error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	tx := Txn{db: db, now: nowMs(), writable: true, st: db.state}
+	defer tx.release()
+	if err := fn(&tx); err != nil {
+		return false, err
+	}
+	if tx.b == nil {
+		db.watches.flagTouched(tx.touched)
+		return false, nil
+	}
+	if tx.st != db.state {
+		if err := tx.b.Set(stateKey, tx.st.encode(), nil); err != nil {
+			return false, fmt.Errorf("engine: write state: %w", err)
+		}
+	}
+	if err := tx.b.Commit(pebble.NoSync); err != nil {
+		return false, fmt.Errorf("engine: commit: %w", err)
+	}
+	db.state = tx.st
+	db.keys.Store(tx.st.keys)
+	db.expires.Store(tx.st.expires)
+	db.watches.flagTouched(tx.touched)
+	db.stats.writes.Add(1)
+	return true, nil
+}
+
+// syncLoop implements FsyncEverySec.
+func (db *DB) syncLoop() {
+	defer db.bg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+			if db.unsynced.Swap(false) {
+				if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+					db.opts.Logger.Error("engine: periodic WAL sync failed", "err", err)
+					db.unsynced.Store(true)
+				}
+			}
+		}
+	}
+}
+
+func nowMs() int64 { return time.Now().UnixMilli() }

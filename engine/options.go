@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// FsyncPolicy says when an acknowledged write reaches stable storage.
+type FsyncPolicy string
+
+const (
+	// FsyncAlways acknowledges a write only after the WAL holding it is synced.
+	FsyncAlways FsyncPolicy = "always"
+	// FsyncEverySec syncs the WAL once a second: a power loss costs at most about a second.
+	FsyncEverySec FsyncPolicy = "everysec"
+	// FsyncNo leaves syncing to the operating system.
+	FsyncNo FsyncPolicy = "no"
+)
+
+// ParseFsyncPolicy parses the --fsync flag value.
+func ParseFsyncPolicy(s string) (FsyncPolicy, error) {
+	switch p := FsyncPolicy(s); p {
+	case FsyncAlways, FsyncEverySec, FsyncNo:
+		return p, nil
+	}
+	return "", fmt.Errorf("engine: fsync policy %q: want always, everysec or no", s)
+}
+
+// Options configures a DB. The zero value of each field takes the default
+// documented on it.
+type Options struct {
+	// Dir is the Pebble directory. Required.
+	Dir string
+	// Fsync is the durability policy. Default FsyncEverySec.
+	Fsync FsyncPolicy
+	// BlockCacheBytes sizes Pebble's block cache. Default 64 MiB.
+	BlockCacheBytes int64
+	// MemTableBytes sizes each Pebble memtable. Default 64 MiB.
+	MemTableBytes int64
+	// ActiveExpireInterval is how often the background loop reclaims
+	// expired keys. Default 100ms (Redis's hz 10).
+	ActiveExpireInterval time.Duration
+	// ActiveExpireBatch bounds the keys reclaimed per locked step, so the
+	// loop never holds the write lock long. Default 512.
+	ActiveExpireBatch int
+	// Logger receives engine events. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// EnsureDefaults returns a copy of o with every zero field set to its default.
+func (o Options) EnsureDefaults() Options {
+	if o.Fsync == "" {
+		o.Fsync = FsyncEverySec
+	}
+	if o.BlockCacheBytes == 0 {
+		o.BlockCacheBytes = 64 << 20
+	}
+	if o.MemTableBytes == 0 {
+		o.MemTableBytes = 64 << 20
+	}
+	if o.ActiveExpireInterval == 0 {
+		o.ActiveExpireInterval = 100 * time.Millisecond
+	}
+	if o.ActiveExpireBatch == 0 {
+		o.ActiveExpireBatch = 512
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Validate reports every problem with o at once.
+func (o Options) Validate() error {
+	var errs []error
+	if o.Dir == "" {
+		errs = append(errs, errors.New("engine: Dir is required"))
+	}
+	if _, err := ParseFsyncPolicy(string(o.Fsync)); err != nil {
+		errs = append(errs, err)
+	}
+	if o.BlockCacheBytes < 0 {
+		errs = append(errs, fmt.Errorf("engine: BlockCacheBytes %d < 0", o.BlockCacheBytes))
+	}
+	if o.MemTableBytes < 0 || o.MemTableBytes >= 4<<30 {
+		errs = append(errs, fmt.Errorf("engine: MemTableBytes %d out of range [0, 4GiB)", o.MemTableBytes))
+	}
+	if o.ActiveExpireInterval < 0 {
+		errs = append(errs, fmt.Errorf("engine: ActiveExpireInterval %v < 0", o.ActiveExpireInterval))
+	}
+	if o.ActiveExpireBatch < 0 {
+		errs = append(errs, fmt.Errorf("engine: ActiveExpireBatch %d < 0", o.ActiveExpireBatch))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,80 @@
+package resp
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"time"
+)
+
+// flushThreshold bounds the replies a pipelining client can make the
+// server buffer before they are written out.
+const flushThreshold = 64 << 10
+
+// serveConn runs one connection: parse what is buffered, answer in order,
+// and flush only when the client's pipeline is drained, so a pipeline of
+// N commands costs one write.
+func (s *Server) serveConn(c *Client) {
+	defer s.closeConn(c)
+	for {
+		args, err := c.rd.Next()
+		if err != nil {
+			var pe *ProtocolError
+			if errors.As(err, &pe) {
+				c.w.Error("ERR " + pe.Error())
+				s.flush(c)
+			}
+			return
+		}
+		if args == nil {
+			if !s.flush(c) {
+				return
+			}
+			if err := c.rd.Fill(); err != nil {
+				s.logReadError(c, err)
+				return
+			}
+			continue
+		}
+		s.execute(c, args)
+		if c.closeAfterReply {
+			s.flush(c)
+			return
+		}
+		if c.w.Len() >= flushThreshold && !s.flush(c) {
+			return
+		}
+	}
+}
+
+// flush writes buffered replies; false means the connection is dead.
+func (s *Server) flush(c *Client) bool {
+	if c.w.Len() == 0 {
+		return true
+	}
+	c.conn.SetWriteDeadline(time.Now().Add(time.Minute))
+	n, err := c.conn.Write(c.w.Bytes())
+	s.Stats.NetOutput.Add(int64(n))
+	c.w.Reset()
+	return err == nil
+}
+
+func (s *Server) logReadError(c *Client, err error) {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, os.ErrDeadlineExceeded):
+	case errors.Is(err, ErrQueryBufferLimit):
+		s.opts.Logger.Warn("resp: closing client that reached max query buffer length", "id", c.ID, "addr", c.Addr)
+	default:
+		s.opts.Logger.Debug("resp: read", "id", c.ID, "err", err)
+	}
+}
+
+func (s *Server) closeConn(c *Client) {
+	s.db.Unwatch(&c.watch)
+	c.conn.Close()
+	s.mu.Lock()
+	delete(s.clients, c.ID)
+	s.mu.Unlock()
+	s.conns.Done()
+}

@@ -1,0 +1,89 @@
+package resp
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/murr-sidecar/murr-sidecar/engine"
+)
+
+// execute runs one command the way Redis's processCommand does: look it
+// up, check arity and authentication, queue it inside MULTI, else call it.
+func (s *Server) execute(c *Client, args [][]byte) {
+	s.Stats.Commands.Add(1)
+	c.lastUse.Store(time.Now().UnixMilli())
+	cmd, rejection := s.resolve(c, args)
+	if rejection != "" {
+		if c.multi != nil {
+			c.multi.aborted = true
+		}
+		c.w.Error(rejection)
+		return
+	}
+	if c.multi != nil && cmd.Flags&FlagNoQueue == 0 {
+		c.multi.enqueue(cmd, args)
+		c.w.Simple("QUEUED")
+		return
+	}
+	s.call(c, cmd, args)
+}
+
+// resolve finds the command (or subcommand) for args and returns the
+// rejection text if it may not run.
+func (s *Server) resolve(c *Client, args [][]byte) (*Command, string) {
+	cmd := s.table.Lookup(args[0])
+	if cmd == nil {
+		return nil, unknownCommand(args)
+	}
+	if len(cmd.Subcommands) > 0 && len(args) >= 2 {
+		sub := cmd.Subcommands[strings.ToLower(string(args[1]))]
+		if sub == nil {
+			return nil, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.",
+				args[1], strings.ToUpper(cmd.Name))
+		}
+		cmd = sub
+	}
+	if !arityOK(cmd.Arity, len(args)) {
+		return nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.Name)
+	}
+	if !c.authenticated && cmd.Flags&FlagNoAuth == 0 {
+		return nil, string(ErrNoAuth)
+	}
+	return cmd, ""
+}
+
+// unknownCommand builds Redis's reply for an unknown command, quoting up
+// to about 128 bytes of its arguments.
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		fmt.Fprintf(&b, "'%.*s' ", 128-b.Len(), a)
+	}
+	return fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: %s", args[0], b.String())
+}
+
+// call runs cmd now, inside the engine transaction its flags ask for.
+func (s *Server) call(c *Client, cmd *Command, args [][]byte) {
+	c.lastCmd.Store(&cmd.Name)
+	ctx := Ctx{Server: s, Client: c, Cmd: cmd, Args: args, W: c.w}
+	mark := c.w.Len()
+	var err error
+	switch {
+	case cmd.Flags&FlagWrite != 0:
+		err = s.db.Update(func(tx *engine.Txn) error { ctx.Tx = tx; return cmd.Handler(&ctx) })
+	case cmd.Flags&FlagRead != 0:
+		err = s.db.View(func(tx *engine.Txn) error { ctx.Tx = tx; return cmd.Handler(&ctx) })
+	default:
+		err = cmd.Handler(&ctx)
+	}
+	if err != nil {
+		// A failed command answers with its error alone, even if the
+		// handler (or the commit after it) had started a reply.
+		c.w.Truncate(mark)
+		c.w.Error(errorReply(err))
+	}
+}
