@@ -164,7 +164,7 @@ func (tx *Txn) HScan(key []byte, cursor uint64, count int, match []byte) (uint64
 	defer it.Close()
 	var out [][]byte
 	next, err := scanHashOrdered(it, fieldKeyAt(m.hashID, cursor), count, fieldOf, func(f []byte) {
-		if match == nil || glob.Match(match, f) {
+		if matchAll(match) || glob.Match(match, f) {
 			out = append(out, bytes.Clone(f), bytes.Clone(it.Value()))
 		}
 	})

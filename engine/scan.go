@@ -60,13 +60,22 @@ func (tx *Txn) liveMatch(key, rawMeta, match []byte, typ Type) bool {
 	if typ != TypeNone && m.typ != typ {
 		return false
 	}
-	return match == nil || glob.Match(match, key)
+	return matchAll(match) || glob.Match(match, key)
+}
+
+// matchAll reports whether a pattern selects everything. Redis skips the
+// matcher for a lone "*", which matters for the empty key: glob "*" does
+// not match "" but KEYS * and SCAN MATCH * return it.
+func matchAll(pattern []byte) bool {
+	return pattern == nil || len(pattern) == 1 && pattern[0] == '*'
 }
 
 // Keys calls fn with every live key matching the glob pattern until fn
 // returns false. key is only valid during the call.
 func (tx *Txn) Keys(pattern []byte, fn func(key []byte) bool) error {
-	if lit := glob.LiteralPrefix(pattern); len(lit) == len(pattern) && !bytes.ContainsAny(pattern, `\`) {
+	if matchAll(pattern) {
+		pattern = nil
+	} else if lit := glob.LiteralPrefix(pattern); len(lit) == len(pattern) && !bytes.ContainsAny(pattern, `\`) {
 		// No metacharacters: one point lookup instead of a full walk.
 		if _, ok, err := tx.lookupLive(pattern); err != nil || !ok {
 			return err
