@@ -14,7 +14,7 @@ type Txn struct {
 	db       *DB
 	now      int64 // unix ms, fixed for the whole Txn like Redis's command time
 	writable bool
-	st       state        // counters as this Txn leaves them
+	st       state         // counters as this Txn leaves them
 	b        *pebble.Batch // indexed batch, created at the first write
 	kbuf     []byte        // scratch for record keys
 	touched  []touchedKey  // keys changed, for WATCH; only when someone watches
