@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/http/pprof"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -9,7 +10,7 @@ import (
 	"github.com/murr-sidecar/murr-sidecar/resp"
 )
 
-// newHTTPHandler serves liveness, readiness and Prometheus metrics.
+// newHTTPHandler serves liveness, readiness, Prometheus metrics and pprof.
 func newHTTPHandler(srv *resp.Server) http.Handler {
 	mux := http.NewServeMux()
 	ok := func(w http.ResponseWriter, _ *http.Request) {
@@ -22,6 +23,11 @@ func newHTTPHandler(srv *resp.Server) http.Handler {
 	// before serving until the S3 bootstrap exists.
 	mux.HandleFunc("GET /readyz", ok)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(srv), promhttp.HandlerOpts{}))
+	// Profiles on the same (loopback by default) listener, for diagnosing
+	// latency in place.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
 }
 

@@ -33,6 +33,7 @@ type Proc struct {
 	cmd     *exec.Cmd
 	logPath string
 	done    chan error
+	exitLog string // the log, kept in memory once the process is gone
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -135,7 +136,15 @@ func start(name, bin string, args []string, addr, dir string) (*Proc, error) {
 	}
 	p := &Proc{Name: name, Addr: addr, DataDir: dir, Args: args, cmd: cmd,
 		logPath: logf.Name(), done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait(); logf.Close() }()
+	go func() {
+		err := cmd.Wait()
+		logf.Close()
+		// Keep the log in memory and leave nothing behind in /tmp.
+		b, _ := os.ReadFile(p.logPath)
+		p.exitLog = string(b)
+		os.Remove(p.logPath)
+		p.done <- err
+	}()
 	if err := p.waitReady(30 * time.Second); err != nil {
 		p.Kill()
 		return nil, fmt.Errorf("procs: %s not ready: %w\n%s", name, err, p.Log())
@@ -170,8 +179,14 @@ func (p *Proc) waitReady(timeout time.Duration) error {
 // Pid returns the process id.
 func (p *Proc) Pid() int { return p.cmd.Process.Pid }
 
-// Log returns what the process printed so far.
+// Log returns what the process printed so far (all of it once it exited).
 func (p *Proc) Log() string {
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return p.exitLog
+	default:
+	}
 	b, _ := os.ReadFile(p.logPath)
 	return string(b)
 }
