@@ -80,3 +80,19 @@ func equalFold(b []byte, s string) bool {
 	}
 	return true
 }
+
+// dbIndexArg checks a database index argument (SELECT, COPY ... DB) the
+// way Redis does, then allows only database 0, the one database here.
+func dbIndexArg(b []byte) error {
+	db, err := intArg(b)
+	if err != nil {
+		return err
+	}
+	if db < math.MinInt32 || db > math.MaxInt32 {
+		return Error("ERR value is out of range, value must between -2147483648 and 2147483647")
+	}
+	if db != 0 {
+		return ErrDBIndex
+	}
+	return nil
+}

@@ -163,12 +163,8 @@ func (s *Server) checkPassword(user, pass []byte) bool {
 
 // SELECT index: only database 0 exists.
 func cmdSelect(ctx *Ctx) error {
-	n, err := strconv.ParseInt(string(ctx.Args[1]), 10, 64)
-	if err != nil || !isStrictInt(ctx.Args[1]) {
-		return ErrNotInteger
-	}
-	if n != 0 {
-		return ErrDBIndex
+	if err := dbIndexArg(ctx.Args[1]); err != nil {
+		return err
 	}
 	ctx.W.OK()
 	return nil

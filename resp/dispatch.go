@@ -15,6 +15,14 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	c.lastUse.Store(time.Now().UnixMilli())
 	cmd, rejection := s.resolve(c, args)
 	if rejection != "" {
+		if cmd != nil && cmd.Name == "exec" {
+			// A rejected EXEC ends the transaction, as Redis's execCommandAbort.
+			c.multi = nil
+			s.db.Unwatch(&c.watch)
+			_, msg, _ := strings.Cut(rejection, " ")
+			c.w.Error("EXECABORT Transaction discarded because of: " + msg)
+			return
+		}
 		if c.multi != nil {
 			c.multi.aborted = true
 		}
@@ -30,7 +38,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 }
 
 // resolve finds the command (or subcommand) for args and returns the
-// rejection text if it may not run.
+// rejection text if it may not run (with the command, when one was found).
 func (s *Server) resolve(c *Client, args [][]byte) (*Command, string) {
 	cmd := s.table.Lookup(args[0])
 	if cmd == nil {
@@ -40,15 +48,15 @@ func (s *Server) resolve(c *Client, args [][]byte) (*Command, string) {
 		sub := cmd.Subcommands[strings.ToLower(string(args[1]))]
 		if sub == nil {
 			return nil, fmt.Sprintf("ERR unknown subcommand '%.128s'. Try %s HELP.",
-				args[1], strings.ToUpper(cmd.Name))
+				cstr(args[1]), strings.ToUpper(cmd.Name))
 		}
 		cmd = sub
 	}
 	if !arityOK(cmd.Arity, len(args)) {
-		return nil, fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.Name)
+		return cmd, fmt.Sprintf("ERR wrong number of arguments for '%s' command", cmd.Name)
 	}
 	if !c.authenticated && cmd.Flags&FlagNoAuth == 0 {
-		return nil, string(ErrNoAuth)
+		return cmd, string(ErrNoAuth)
 	}
 	return cmd, ""
 }
@@ -57,13 +65,14 @@ func (s *Server) resolve(c *Client, args [][]byte) (*Command, string) {
 // to about 128 bytes of its arguments.
 func unknownCommand(args [][]byte) string {
 	var b strings.Builder
+	// Redis formats with C strings: each argument ends at its first NUL.
 	for _, a := range args[1:] {
 		if b.Len() >= 128 {
 			break
 		}
-		fmt.Fprintf(&b, "'%.*s' ", 128-b.Len(), a)
+		fmt.Fprintf(&b, "'%.*s' ", 128-b.Len(), cstr(a))
 	}
-	return fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: %s", args[0], b.String())
+	return fmt.Sprintf("ERR unknown command '%.128s', with args beginning with: %s", cstr(args[0]), b.String())
 }
 
 // call runs cmd now, inside the engine transaction its flags ask for.

@@ -345,15 +345,8 @@ func cmdCopy(ctx *Ctx) error {
 		case equalFold(opt, "replace"):
 			replace = true
 		case equalFold(opt, "db") && j+1 < len(args):
-			db, err := intArg(args[j+1])
-			if err != nil {
+			if err := dbIndexArg(args[j+1]); err != nil {
 				return err
-			}
-			if db < math.MinInt32 || db > math.MaxInt32 {
-				return Error("ERR value is out of range, value must between -2147483648 and 2147483647")
-			}
-			if db != 0 {
-				return ErrDBIndex
 			}
 			j++
 		default:
