@@ -30,6 +30,7 @@ type DB struct {
 	keys, expires atomic.Int64
 
 	unsynced atomic.Bool // a write since the last WAL sync (everysec)
+	listener atomic.Pointer[ChangeListener]
 	stop     chan struct{}
 	bg       sync.WaitGroup
 }
@@ -152,52 +153,82 @@ func (db *DB) View(fn func(tx *Txn) error) error {
 // writes commit as one batch and, under FsyncAlways, are synced before
 // Update returns; otherwise they are discarded and fn's error returned.
 func (db *DB) Update(fn func(tx *Txn) error) error {
-	if db.closed.Load() {
-		return ErrClosed
-	}
-	wrote, err := db.update(fn)
+	wrote, err := db.UpdateDeferSync(fn)
 	if err != nil || !wrote {
 		return err
 	}
-	// Syncing outside the lock lets concurrent writers share one fsync
-	// (Pebble groups syncs), while nothing is acknowledged before it.
-	switch db.opts.Fsync {
-	case FsyncAlways:
-		if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
-			return fmt.Errorf("engine: sync: %w", err)
-		}
-	case FsyncEverySec:
+	return db.SyncIfAlways()
+}
+
+// UpdateDeferSync is Update without the FsyncAlways sync: it reports
+// whether anything was written, and the caller must call SyncIfAlways
+// before acknowledging it. A server answering a pipeline uses it to pay
+// one fsync for all the pipeline's writes, as Redis does.
+func (db *DB) UpdateDeferSync(fn func(tx *Txn) error) (wrote bool, err error) {
+	if db.closed.Load() {
+		return false, ErrClosed
+	}
+	wrote, err = db.update(fn)
+	if wrote && db.opts.Fsync == FsyncEverySec {
 		db.unsynced.Store(true)
+	}
+	return wrote, err
+}
+
+// SyncIfAlways makes every committed write durable when the policy is
+// FsyncAlways, and does nothing otherwise. Concurrent callers share
+// syncs: Pebble groups them.
+func (db *DB) SyncIfAlways() error {
+	if db.opts.Fsync != FsyncAlways {
+		return nil
+	}
+	if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+		return fmt.Errorf("engine: sync: %w", err)
 	}
 	return nil
 }
 
 func (db *DB) update(fn func(tx *Txn) error) (wrote bool, err error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	tx := Txn{db: db, now: nowMs(), writable: true, st: db.state}
-	defer tx.release()
-	if err := fn(&tx); err != nil {
-		return false, err
-	}
-	if tx.b == nil {
-		db.watches.flagTouched(tx.touched)
-		return false, nil
-	}
-	if tx.st != db.state {
-		if err := tx.b.Set(stateKey, tx.st.encode(), nil); err != nil {
-			return false, fmt.Errorf("engine: write state: %w", err)
+	var changed []touchedKey
+	var flushed bool
+	wrote, err = func() (bool, error) {
+		db.mu.Lock()
+		defer db.mu.Unlock()
+		tx := Txn{db: db, now: nowMs(), writable: true, st: db.state}
+		defer tx.release()
+		if err := fn(&tx); err != nil {
+			return false, err
 		}
+		changed, flushed = tx.touched, tx.flushed
+		if tx.b == nil {
+			db.watches.flagTouched(changed)
+			return false, nil
+		}
+		if tx.st != db.state {
+			if err := tx.b.Set(stateKey, tx.st.encode(), nil); err != nil {
+				return false, fmt.Errorf("engine: write state: %w", err)
+			}
+		}
+		if err := tx.b.Commit(pebble.NoSync); err != nil {
+			changed, flushed = nil, false
+			return false, fmt.Errorf("engine: commit: %w", err)
+		}
+		db.state = tx.st
+		db.keys.Store(tx.st.keys)
+		db.expires.Store(tx.st.expires)
+		db.watches.flagTouched(changed)
+		db.stats.writes.Add(1)
+		return true, nil
+	}()
+	// Listeners run outside the lock: they may do network I/O.
+	if l := db.listener.Load(); l != nil && (len(changed) > 0 || flushed) {
+		keys := make([][]byte, len(changed))
+		for i, tk := range changed {
+			keys[i] = []byte(tk.key)
+		}
+		(*l)(keys, flushed)
 	}
-	if err := tx.b.Commit(pebble.NoSync); err != nil {
-		return false, fmt.Errorf("engine: commit: %w", err)
-	}
-	db.state = tx.st
-	db.keys.Store(tx.st.keys)
-	db.expires.Store(tx.st.expires)
-	db.watches.flagTouched(tx.touched)
-	db.stats.writes.Add(1)
-	return true, nil
+	return wrote, err
 }
 
 // syncLoop implements FsyncEverySec.

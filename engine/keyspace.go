@@ -154,6 +154,7 @@ func (tx *Txn) Flush() error {
 		return err
 	}
 	tx.st.keys, tx.st.expires = 0, 0
+	tx.flushed = true
 	return nil
 }
 

@@ -17,7 +17,8 @@ type Txn struct {
 	st       state         // counters as this Txn leaves them
 	b        *pebble.Batch // indexed batch, created at the first write
 	kbuf     []byte        // scratch for record keys
-	touched  []touchedKey  // keys changed, for WATCH; only when someone watches
+	touched  []touchedKey  // keys changed, for WATCH and the change listener; only when someone listens
+	flushed  bool          // Flush ran
 }
 
 // Now returns the Txn's clock in unix milliseconds.

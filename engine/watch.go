@@ -102,9 +102,10 @@ func (tx *Txn) WatchBroken(ws *WatchSet) (bool, error) {
 	return false, nil
 }
 
-// touch records that a write changed key; committed Txns flag watchers.
+// touch records that a write changed key; committed Txns flag watchers
+// and tell the change listener.
 func (tx *Txn) touch(key []byte, expired bool) {
-	if tx.db.watches.count.Load() == 0 {
+	if tx.db.watches.count.Load() == 0 && tx.db.listener.Load() == nil {
 		return
 	}
 	tx.touched = append(tx.touched, touchedKey{string(key), expired})

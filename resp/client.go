@@ -2,6 +2,7 @@ package resp
 
 import (
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,20 +25,30 @@ type Client struct {
 	libVer  atomic.Pointer[string]
 	lastCmd atomic.Pointer[string]
 	lastUse atomic.Int64 // unix ms of the last command
+	proto   atomic.Int32 // mirrors w's protocol for other goroutines
 
 	authenticated   bool
 	multi           *multiState // non-nil between MULTI and EXEC/DISCARD
 	watch           engine.WatchSet
 	closeAfterReply bool
+	outMu           sync.Mutex  // serialises writes to conn: replies and pushes from other goroutines
+	tracking        atomic.Bool // CLIENT TRACKING on
+	trackRedirect   atomic.Int64
+	track           clientTracking
+	unsynced        bool // replies in w acknowledge writes not yet synced (fsync always)
 	NoEvict         bool
 	NoTouch         bool
 }
 
-// Proto returns the protocol version the client speaks (2 or 3).
-func (c *Client) Proto() int { return c.w.Proto() }
+// Proto returns the protocol version the client speaks (2 or 3). Safe
+// from any goroutine (CLIENT LIST, invalidation pushes).
+func (c *Client) Proto() int { return int(c.proto.Load()) }
 
-// SetProto switches the client's protocol (HELLO).
-func (c *Client) SetProto(v int) { c.w.SetProto(v) }
+// SetProto switches the client's protocol (HELLO, RESET).
+func (c *Client) SetProto(v int) {
+	c.w.SetProto(v)
+	c.proto.Store(int32(v))
+}
 
 // Name returns the client name set with CLIENT SETNAME or HELLO SETNAME.
 func (c *Client) Name() string { return load(&c.name) }

@@ -49,12 +49,24 @@ func (s *Server) serveConn(c *Client) {
 }
 
 // flush writes buffered replies; false means the connection is dead.
+// Under --fsync always the writes those replies acknowledge are synced
+// first: one sync for a whole pipeline.
 func (s *Server) flush(c *Client) bool {
 	if c.w.Len() == 0 {
 		return true
 	}
+	if c.unsynced {
+		c.unsynced = false
+		if err := s.db.SyncIfAlways(); err != nil {
+			// Nothing unsynced may be acknowledged: drop the connection.
+			s.opts.Logger.Error("resp: WAL sync failed; closing connection", "id", c.ID, "err", err)
+			return false
+		}
+	}
+	c.outMu.Lock()
 	c.conn.SetWriteDeadline(time.Now().Add(time.Minute))
 	n, err := c.conn.Write(c.w.Bytes())
+	c.outMu.Unlock()
 	s.Stats.NetOutput.Add(int64(n))
 	c.w.Reset()
 	return err == nil
@@ -72,6 +84,7 @@ func (s *Server) logReadError(c *Client, err error) {
 
 func (s *Server) closeConn(c *Client) {
 	s.db.Unwatch(&c.watch)
+	s.disableTracking(c)
 	c.conn.Close()
 	s.mu.Lock()
 	delete(s.clients, c.ID)

@@ -58,6 +58,8 @@ func cmdReset(ctx *Ctx) error {
 	c.SetProto(2)
 	c.name.Store(nil)
 	c.NoEvict, c.NoTouch = false, false
+	s.disableTracking(c)
+	c.trackRedirect.Store(0)
 	c.SetAuthenticated(s.config.requirePass() == "")
 	ctx.W.Simple("RESET")
 	return nil

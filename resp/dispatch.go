@@ -83,11 +83,21 @@ func (s *Server) call(c *Client, cmd *Command, args [][]byte) {
 	var err error
 	switch {
 	case cmd.Flags&FlagWrite != 0:
-		err = s.db.Update(func(tx *engine.Txn) error { ctx.Tx = tx; return cmd.Handler(&ctx) })
+		var wrote bool
+		wrote, err = s.db.UpdateDeferSync(func(tx *engine.Txn) error { ctx.Tx = tx; return cmd.Handler(&ctx) })
+		c.unsynced = c.unsynced || wrote
 	case cmd.Flags&FlagRead != 0:
 		err = s.db.View(func(tx *engine.Txn) error { ctx.Tx = tx; return cmd.Handler(&ctx) })
 	default:
 		err = cmd.Handler(&ctx)
+	}
+	if cmd.Name != "client|caching" && c.multi == nil {
+		// CLIENT CACHING applies to the one command after it, or to a
+		// whole MULTI/EXEC (EXEC tracks what its commands read).
+		if err == nil && c.tracking.Load() {
+			s.trackRead(c, cmd, args)
+		}
+		c.track.caching = 0
 	}
 	if err != nil {
 		// A failed command answers with its error alone, even if the

@@ -123,12 +123,16 @@ func cmdExec(ctx *Ctx) error {
 			if err := q.cmd.Handler(&qctx); err != nil {
 				ctx.W.Truncate(mark)
 				ctx.W.Error(errorReply(err))
+			} else if c.tracking.Load() {
+				s.trackRead(c, q.cmd, q.args)
 			}
 		}
 		return nil
 	}
 	if m.writes {
-		return s.db.Update(run)
+		wrote, err := s.db.UpdateDeferSync(run)
+		c.unsynced = c.unsynced || wrote
+		return err
 	}
 	return s.db.View(run)
 }

@@ -49,7 +49,8 @@ type Server struct {
 	table *Table
 	start time.Time
 
-	config configStore
+	config  configStore
+	tracker tracker
 
 	mu        sync.Mutex
 	clients   map[int64]*Client
@@ -155,6 +156,7 @@ func (s *Server) accept(nc net.Conn) {
 		authenticated: s.config.requirePass() == "",
 	}
 	c.rd.SetAuthenticated(c.authenticated)
+	c.proto.Store(2)
 	c.lastUse.Store(time.Now().UnixMilli())
 	s.mu.Lock()
 	if s.closing {
