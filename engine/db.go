@@ -81,15 +81,22 @@ func Open(opts Options) (*DB, error) {
 	return db, nil
 }
 
+// memTablesInFlight is how many memtables may exist before Pebble stalls
+// writes: one being written, one being flushed.
+const memTablesInFlight = 2
+
 // pebbleOptions departs from Pebble's defaults where this workload needs
 // it: the newest on-disk format and bloom filters, since most reads are
 // point lookups of keys that may not exist.
 func pebbleOptions(o Options) *pebble.Options {
 	po := &pebble.Options{
 		FormatMajorVersion: pebble.FormatNewest,
-		Cache:              pebble.NewCache(o.BlockCacheBytes),
-		MemTableSize:       uint64(o.MemTableBytes),
-		Logger:             pebbleLogger{o.Logger},
+		// Pebble reserves the memory of live memtables out of the block
+		// cache; without room for them on top, blocks are never cached.
+		Cache:                       pebble.NewCache(o.BlockCacheBytes + memTablesInFlight*o.MemTableBytes),
+		MemTableSize:                uint64(o.MemTableBytes),
+		MemTableStopWritesThreshold: memTablesInFlight,
+		Logger:                      pebbleLogger{o.Logger},
 	}
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)

@@ -35,7 +35,8 @@ type Options struct {
 	Dir string
 	// Fsync is the durability policy. Default FsyncEverySec.
 	Fsync FsyncPolicy
-	// BlockCacheBytes sizes Pebble's block cache. Default 64 MiB.
+	// BlockCacheBytes sizes Pebble's block cache, on top of the memory of
+	// the (at most two) live memtables. Default 64 MiB.
 	BlockCacheBytes int64
 	// MemTableBytes sizes each Pebble memtable. Default 64 MiB.
 	MemTableBytes int64
