@@ -431,20 +431,13 @@ func commandMetaFor(c *Command) cmdMeta {
 		return m
 	}
 	var flags []string
-	if c.Flags&FlagWrite != 0 {
-		flags = append(flags, "write")
-	}
-	if c.Flags&FlagRead != 0 {
-		flags = append(flags, "readonly")
-	}
-	if c.Flags&FlagAdmin != 0 {
-		flags = append(flags, "admin")
-	}
-	if c.Flags&FlagFast != 0 {
-		flags = append(flags, "fast")
-	}
-	if c.Flags&FlagNoAuth != 0 {
-		flags = append(flags, "no_auth")
+	for _, f := range []struct {
+		flag Flags
+		name string
+	}{{FlagWrite, "write"}, {FlagRead, "readonly"}, {FlagAdmin, "admin"}, {FlagFast, "fast"}, {FlagNoAuth, "no_auth"}} {
+		if c.Flags&f.flag != 0 {
+			flags = append(flags, f.name)
+		}
 	}
 	var acl []string
 	switch c.Group {

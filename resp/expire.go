@@ -52,6 +52,7 @@ func parseStrOpts(args [][]byte, forGetex bool) (strOpts, error) {
 		opt := cstr(args[j])
 		hasNext := j+1 < len(args)
 		f := o.flags
+		e := expireOpt(opt)
 		switch {
 		case equalFold(opt, "nx") && f&optXX == 0 && set:
 			o.flags |= optNX
@@ -63,20 +64,8 @@ func parseStrOpts(args [][]byte, forGetex bool) (strOpts, error) {
 			o.flags |= optKeepTTL
 		case equalFold(opt, "persist") && f&(optKeepTTL|optAnyExpire) == 0 && !set:
 			o.flags |= optPersist
-		case equalFold(opt, "ex") && f&(optKeepTTL|optPersist|optAnyExpire&^optEX) == 0 && hasNext:
-			o.flags |= optEX
-			o.expire = args[j+1]
-			j++
-		case equalFold(opt, "px") && f&(optKeepTTL|optPersist|optAnyExpire&^optPX) == 0 && hasNext:
-			o.flags |= optPX
-			o.expire = args[j+1]
-			j++
-		case equalFold(opt, "exat") && f&(optKeepTTL|optPersist|optAnyExpire&^optEXAT) == 0 && hasNext:
-			o.flags |= optEXAT
-			o.expire = args[j+1]
-			j++
-		case equalFold(opt, "pxat") && f&(optKeepTTL|optPersist|optAnyExpire&^optPXAT) == 0 && hasNext:
-			o.flags |= optPXAT
+		case e != 0 && f&(optKeepTTL|optPersist|optAnyExpire&^e) == 0 && hasNext:
+			o.flags |= e
 			o.expire = args[j+1]
 			j++
 		default:
@@ -84,6 +73,21 @@ func parseStrOpts(args [][]byte, forGetex bool) (strOpts, error) {
 		}
 	}
 	return o, nil
+}
+
+// expireOpt returns the flag of an EX, PX, EXAT or PXAT option, else 0.
+func expireOpt(opt []byte) int {
+	switch {
+	case equalFold(opt, "ex"):
+		return optEX
+	case equalFold(opt, "px"):
+		return optPX
+	case equalFold(opt, "exat"):
+		return optEXAT
+	case equalFold(opt, "pxat"):
+		return optPXAT
+	}
+	return 0
 }
 
 // errExpireTime is Redis's reply to an expiry out of range for cmd.

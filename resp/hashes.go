@@ -3,7 +3,6 @@ package resp
 import (
 	"bytes"
 	"math"
-	"math/big"
 	"math/rand/v2"
 	"strconv"
 
@@ -85,11 +84,7 @@ func cmdHget(ctx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		ctx.W.Null()
-		return nil
-	}
-	ctx.W.Bulk(v)
+	ctx.W.bulkOrNull(v, ok)
 	return nil
 }
 
@@ -100,14 +95,7 @@ func cmdHmget(ctx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx.W.Array(len(vals))
-	for _, v := range vals {
-		if v == nil {
-			ctx.W.Null()
-		} else {
-			ctx.W.Bulk(v)
-		}
-	}
+	ctx.W.bulksOrNulls(vals)
 	return nil
 }
 
@@ -212,21 +200,14 @@ func cmdHincrby(ctx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	var cur int64
-	if ok {
-		if cur, ok = parseInt(v); !ok {
-			return Error("ERR hash value is not an integer")
-		}
-	}
-	if (incr < 0 && cur < 0 && incr < math.MinInt64-cur) ||
-		(incr > 0 && cur > 0 && incr > math.MaxInt64-cur) {
-		return ErrOverflow
-	}
-	cur += incr
-	if _, err := ctx.Tx.HSet(key, [][]byte{field, strconv.AppendInt(nil, cur, 10)}); err != nil {
+	sum, err := incrInt(v, ok, incr, Error("ERR hash value is not an integer"))
+	if err != nil {
 		return err
 	}
-	ctx.W.Int(cur)
+	if _, err := ctx.Tx.HSet(key, [][]byte{field, strconv.AppendInt(nil, sum, 10)}); err != nil {
+		return err
+	}
+	ctx.W.Int(sum)
 	return nil
 }
 
@@ -246,17 +227,10 @@ func cmdHincrbyfloat(ctx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	cur := new(big.Float).SetPrec(ldPrec)
-	if ok {
-		if cur, ok = parseLongDouble(v); !ok {
-			return Error("ERR hash value is not a float")
-		}
+	s, err := incrLongDouble(v, ok, incr, Error("ERR hash value is not a float"))
+	if err != nil {
+		return err
 	}
-	sum, ok := addLongDouble(cur, incr)
-	if !ok {
-		return Error("ERR increment would produce NaN or Infinity")
-	}
-	s := formatLongDouble(sum)
 	if _, err := ctx.Tx.HSet(key, [][]byte{field, []byte(s)}); err != nil {
 		return err
 	}
@@ -275,11 +249,7 @@ func cmdHrandfield(ctx *Ctx) error {
 		if err != nil {
 			return err
 		}
-		if !ok {
-			w.Null()
-		} else {
-			w.Bulk(f)
-		}
+		w.bulkOrNull(f, ok)
 		return nil
 	}
 	count, ok := parseInt(args[2])

@@ -105,9 +105,7 @@ func (s *Server) infoString(args [][]byte) string {
 			continue
 		}
 		b.header(sectionTitle(name))
-		for _, kv := range extra[name] {
-			b.str(kv[0], kv[1])
-		}
+		b.pairs(extra[name])
 	}
 	return b.String()
 }
@@ -143,28 +141,44 @@ func (b *infoBuilder) str(k, v string) {
 
 func (b *infoBuilder) int(k string, v int64) { b.str(k, strconv.FormatInt(v, 10)) }
 
+func (b *infoBuilder) uint(k string, v uint64) { b.str(k, strconv.FormatUint(v, 10)) }
+
+// bytes writes a byte count and, as k_human, its bytesToHuman form.
 func (b *infoBuilder) bytes(k string, v uint64) {
-	b.str(k, strconv.FormatUint(v, 10))
+	b.uint(k, v)
 	b.str(k+"_human", bytesToHuman(v))
+}
+
+// zeros writes each key with the value 0 ("0B" for a _human one): the
+// counters of what this server does not have.
+func (b *infoBuilder) zeros(keys ...string) {
+	for _, k := range keys {
+		if strings.HasSuffix(k, "_human") {
+			b.str(k, "0B")
+		} else {
+			b.str(k, "0")
+		}
+	}
+}
+
+// pairs writes each key and value in order.
+func (b *infoBuilder) pairs(kvs [][2]string) {
+	for _, kv := range kvs {
+		b.str(kv[0], kv[1])
+	}
 }
 
 // bytesToHuman formats a byte count as Redis's INFO does: "1.02M".
 func bytesToHuman(n uint64) string {
-	const k = 1024.0
-	d := float64(n)
-	switch {
-	case n < 1024:
+	if n < 1024 {
 		return strconv.FormatUint(n, 10) + "B"
-	case d < k*k:
-		return fmt.Sprintf("%.2fK", d/k)
-	case d < k*k*k:
-		return fmt.Sprintf("%.2fM", d/(k*k))
-	case d < k*k*k*k:
-		return fmt.Sprintf("%.2fG", d/(k*k*k))
-	case d < k*k*k*k*k:
-		return fmt.Sprintf("%.2fT", d/(k*k*k*k))
-	case d < k*k*k*k*k*k:
-		return fmt.Sprintf("%.2fP", d/(k*k*k*k*k))
+	}
+	d, unit := float64(n), 1024.0
+	for _, suffix := range "KMGTP" {
+		if d < unit*1024 {
+			return fmt.Sprintf("%.2f%c", d/unit, suffix)
+		}
+		unit *= 1024
 	}
 	return strconv.FormatUint(n, 10) + "B"
 }
@@ -287,30 +301,23 @@ func infoMemory(s *Server, b *infoBuilder) {
 	}
 	resident := ms.HeapSys - ms.HeapReleased
 	b.bytes("used_memory", used)
-	b.str("used_memory_rss", strconv.FormatUint(rss, 10))
-	b.str("used_memory_rss_human", bytesToHuman(rss))
+	b.bytes("used_memory_rss", rss)
 	b.bytes("used_memory_peak", peak)
 	b.str("used_memory_peak_perc", percent(used, peak))
-	b.str("used_memory_overhead", strconv.FormatUint(overhead, 10))
+	b.uint("used_memory_overhead", overhead)
 	b.str("used_memory_startup", "0")
-	b.str("used_memory_dataset", strconv.FormatUint(ms.HeapAlloc, 10))
+	b.uint("used_memory_dataset", ms.HeapAlloc)
 	b.str("used_memory_dataset_perc", percent(ms.HeapAlloc, used))
-	b.str("allocator_allocated", strconv.FormatUint(ms.HeapAlloc, 10))
-	b.str("allocator_active", strconv.FormatUint(ms.HeapInuse, 10))
-	b.str("allocator_resident", strconv.FormatUint(resident, 10))
+	b.uint("allocator_allocated", ms.HeapAlloc)
+	b.uint("allocator_active", ms.HeapInuse)
+	b.uint("allocator_resident", resident)
 	b.bytes("total_system_memory", systemMemory())
 	// No scripting engine: its memory lines are zero.
-	for _, k := range []string{"used_memory_lua", "used_memory_vm_eval", "used_memory_lua_human",
+	b.zeros("used_memory_lua", "used_memory_vm_eval", "used_memory_lua_human",
 		"used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
 		"number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total",
 		"used_memory_vm_total_human", "used_memory_functions", "used_memory_scripts",
-		"used_memory_scripts_human"} {
-		if strings.HasSuffix(k, "_human") {
-			b.str(k, "0B")
-		} else {
-			b.str(k, "0")
-		}
-	}
+		"used_memory_scripts_human")
 	maxmem := uint64(max(s.configInt("maxmemory", 0), 0))
 	b.bytes("maxmemory", maxmem)
 	policy := "noeviction"
@@ -399,7 +406,7 @@ func infoPersistence(s *Server, b *infoBuilder) {
 	if kv := s.config.Get([]byte("appendonly")); len(kv) == 1 && kv[0][1] == "yes" {
 		aof = "1"
 	}
-	for _, kv := range [][2]string{
+	b.pairs([][2]string{
 		{"loading", "0"},
 		{"async_loading", "0"},
 		{"current_cow_peak", "0"},
@@ -432,9 +439,7 @@ func infoPersistence(s *Server, b *infoBuilder) {
 		{"aof_last_cow_size", "0"},
 		{"module_fork_in_progress", "0"},
 		{"module_fork_last_cow_size", "0"},
-	} {
-		b.str(kv[0], kv[1])
-	}
+	})
 }
 
 func infoStats(s *Server, b *infoBuilder) {
@@ -466,16 +471,14 @@ func infoStats(s *Server, b *infoBuilder) {
 	// Not counted: the engine does not track lookups that hit or miss.
 	b.str("keyspace_hits", "0")
 	b.str("keyspace_misses", "0")
-	for _, k := range []string{"pubsub_channels", "pubsub_patterns", "pubsubshard_channels",
+	b.zeros("pubsub_channels", "pubsub_patterns", "pubsubshard_channels",
 		"latest_fork_usec", "total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys",
 		"active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
 		"total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
 		"tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies",
 		"total_error_replies", "dump_payload_sanitizations", "total_reads_processed",
 		"total_writes_processed", "io_threaded_reads_processed", "io_threaded_writes_processed",
-		"reply_buffer_shrinks", "reply_buffer_expands"} {
-		b.str(k, "0")
-	}
+		"reply_buffer_shrinks", "reply_buffer_expands")
 }
 
 func infoReplication(s *Server, b *infoBuilder) {

@@ -14,27 +14,6 @@ import (
 	"github.com/murr-sidecar/murr-sidecar/engine"
 )
 
-// scBulkBody returns the payload of a bulk or verbatim string reply.
-func scBulkBody(t *testing.T, reply string) string {
-	t.Helper()
-	nl := strings.Index(reply, "\r\n")
-	if nl < 0 || (reply[0] != '$' && reply[0] != '=') {
-		t.Fatalf("not a bulk reply: %q", reply)
-	}
-	n, _ := strconv.Atoi(reply[1:nl])
-	body := reply[nl+2 : nl+2+n]
-	if reply[0] == '=' {
-		if !strings.HasPrefix(body, "txt:") {
-			t.Fatalf("verbatim reply without txt: %q", reply)
-		}
-		body = body[4:]
-	}
-	if reply[nl+2+n:] != "\r\n" {
-		t.Fatalf("bad bulk framing: %q", reply)
-	}
-	return body
-}
-
 // infoFields parses INFO text into its sections' titles and fields,
 // checking Redis's layout: CRLF line ends, a blank line between sections.
 func infoFields(t *testing.T, body string) ([]string, map[string]string) {
@@ -68,9 +47,9 @@ func infoFields(t *testing.T, body string) ([]string, map[string]string) {
 }
 
 func TestInfoSections(t *testing.T) {
-	s := newSCServer(t)
+	s := newTestServer(t)
 	c := s.conn()
-	titles, f := infoFields(t, scBulkBody(t, c.do("INFO")))
+	titles, f := infoFields(t, bulkBody(t, c.do("INFO")))
 	want := "Server Clients Memory Persistence Stats Replication CPU Modules Errorstats Cluster Keyspace Murr"
 	if got := strings.Join(titles, " "); got != want {
 		t.Errorf("INFO sections %q, want %q", got, want)
@@ -79,7 +58,7 @@ func TestInfoSections(t *testing.T) {
 		"redis_version": "7.0.15", "redis_mode": "standalone", "arch_bits": strconv.Itoa(strconv.IntSize),
 		"loading": "0", "role": "master", "connected_slaves": "0", "aof_enabled": "0",
 		"rdb_changes_since_last_save": "0", "cluster_enabled": "0", "fsync_policy": "no",
-		"tcp_port": strconv.Itoa(s.s.tcpPort()), "connected_clients": "1", "maxmemory": "0",
+		"tcp_port": strconv.Itoa(s.srv.tcpPort()), "connected_clients": "1", "maxmemory": "0",
 		"maxmemory_human": "0B", "expired_keys": "0",
 	} {
 		if f[k] != v {
@@ -109,21 +88,21 @@ func TestInfoSections(t *testing.T) {
 	if got := c.do("INFO", "keyspace"); got != "$44\r\n# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\n\r\n" {
 		t.Errorf("INFO keyspace: %q", got)
 	}
-	scRun(t, c, []scStep{
-		{"info foo", "$0\r\n\r\n"},
-		{"info cluster keyspace", "$76\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\n\r\n"},
-		{"info CLUSTER cluster", "$30\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n"},
-		{"info modules", "$11\r\n# Modules\r\n\r\n"},
-		{"info module_list", "$11\r\n# Modules\r\n\r\n"},
-	})
+	runScript(t, c, `
+info foo => $0\r\n\r\n
+info cluster keyspace => $76\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\n\r\n
+info CLUSTER cluster => $30\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n
+info modules => $11\r\n# Modules\r\n\r\n
+info module_list => $11\r\n# Modules\r\n\r\n
+`)
 	for _, arg := range []string{"all", "everything"} {
-		titles, _ := infoFields(t, scBulkBody(t, c.do("INFO", arg)))
+		titles, _ := infoFields(t, bulkBody(t, c.do("INFO", arg)))
 		want := "Server Clients Memory Persistence Stats Replication CPU Modules Commandstats Errorstats Latencystats Cluster Keyspace Murr"
 		if got := strings.Join(titles, " "); got != want {
 			t.Errorf("INFO %s sections %q", arg, got)
 		}
 	}
-	titles, _ = infoFields(t, scBulkBody(t, c.do("INFO", "default", "commandstats")))
+	titles, _ = infoFields(t, bulkBody(t, c.do("INFO", "default", "commandstats")))
 	if len(titles) != 13 || titles[8] != "Commandstats" {
 		t.Errorf("INFO default commandstats: %v", titles)
 	}
@@ -163,7 +142,7 @@ func TestBytesToHuman(t *testing.T) {
 // INFO and CLIENT LIST run inside EXEC, under the engine's write lock,
 // without taking engine locks themselves.
 func TestInfoInsideExec(t *testing.T) {
-	s := newSCServer(t)
+	s := newTestServer(t)
 	c := s.conn()
 	c.do("MULTI")
 	c.do("SET", "k", "v")
@@ -185,7 +164,7 @@ func TestInfoInsideExec(t *testing.T) {
 // INFO, CLIENT LIST and CLIENT KILL from several connections while
 // others run commands and come and go: run with -race.
 func TestInfoAndClientListConcurrently(t *testing.T) {
-	s := newSCServer(t)
+	s := newTestServer(t)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for i := 0; i < 4; i++ {
@@ -216,8 +195,8 @@ func TestInfoAndClientListConcurrently(t *testing.T) {
 	}
 	c := s.conn()
 	for i := 0; i < 50; i++ {
-		scBulkBody(t, c.do("INFO", "everything"))
-		list := scBulkBody(t, c.do("CLIENT", "LIST"))
+		bulkBody(t, c.do("INFO", "everything"))
+		list := bulkBody(t, c.do("CLIENT", "LIST"))
 		if !strings.Contains(list, "cmd=client|list") {
 			t.Fatalf("CLIENT LIST lacks the caller: %q", list)
 		}
@@ -228,15 +207,15 @@ func TestInfoAndClientListConcurrently(t *testing.T) {
 }
 
 func TestResetstat(t *testing.T) {
-	s := newSCServer(t)
+	s := newTestServer(t)
 	c := s.conn()
 	c.do("PING")
-	_, f := infoFields(t, scBulkBody(t, c.do("INFO", "stats")))
+	_, f := infoFields(t, bulkBody(t, c.do("INFO", "stats")))
 	if n, _ := strconv.Atoi(f["total_commands_processed"]); n < 2 {
 		t.Errorf("total_commands_processed = %s", f["total_commands_processed"])
 	}
 	c.do("CONFIG", "RESETSTAT")
-	_, f = infoFields(t, scBulkBody(t, c.do("INFO", "stats")))
+	_, f = infoFields(t, bulkBody(t, c.do("INFO", "stats")))
 	if f["total_commands_processed"] != "1" || f["total_connections_received"] != "0" {
 		t.Errorf("after RESETSTAT: commands %s, connections %s", f["total_commands_processed"], f["total_connections_received"])
 	}

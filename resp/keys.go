@@ -48,27 +48,18 @@ func registerKeys(t *Table) {
 
 // DEL key [key ...] (and UNLINK): delete keys of any type. Replies with
 // the number deleted.
-func cmdDel(ctx *Ctx) error {
-	var n int64
-	for _, k := range ctx.Args[1:] {
-		ok, err := ctx.Tx.Delete(k)
-		if err != nil {
-			return err
-		}
-		if ok {
-			n++
-		}
-	}
-	ctx.W.Int(n)
-	return nil
-}
+func cmdDel(ctx *Ctx) error { return countKeys(ctx, ctx.Tx.Delete) }
 
 // EXISTS key [key ...] (and TOUCH): the number of keys that exist, a key
 // given twice counting twice.
-func cmdExists(ctx *Ctx) error {
+func cmdExists(ctx *Ctx) error { return countKeys(ctx, ctx.Tx.Exists) }
+
+// countKeys applies fn to each key argument in turn and replies with the
+// number of keys it returned true for.
+func countKeys(ctx *Ctx, fn func(key []byte) (bool, error)) error {
 	var n int64
 	for _, k := range ctx.Args[1:] {
-		ok, err := ctx.Tx.Exists(k)
+		ok, err := fn(k)
 		if err != nil {
 			return err
 		}
@@ -377,10 +368,6 @@ func cmdRandomkey(ctx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		ctx.W.Null()
-		return nil
-	}
-	ctx.W.Bulk(k)
+	ctx.W.bulkOrNull(k, ok)
 	return nil
 }

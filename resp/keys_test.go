@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -236,26 +235,10 @@ randomkey => $1\r\na\r\n
 `,
 }
 
-func TestKeyCommands(t *testing.T) { skScripts(t, keyScripts) }
-
-// sorted returns the elements of a flat array of bulk strings, sorted.
-func skBulks(t *testing.T, reply string) []string {
-	t.Helper()
-	lines := strings.Split(reply, "\r\n")
-	if !strings.HasPrefix(lines[0], "*") {
-		t.Fatalf("not an array: %q", reply)
-	}
-	n, _ := strconv.Atoi(lines[0][1:])
-	var out []string
-	for i := 0; i < n; i++ {
-		out = append(out, lines[2+2*i])
-	}
-	slices.Sort(out)
-	return out
-}
+func TestKeyCommands(t *testing.T) { runScripts(t, keyScripts) }
 
 func TestKeysAndScanWalk(t *testing.T) {
-	s := newSKServer(t)
+	s := newTestServer(t)
 	c := s.conn()
 	var want []string
 	for i := 0; i < 500; i++ {
@@ -271,10 +254,10 @@ func TestKeysAndScanWalk(t *testing.T) {
 	c.do("PSETEX", "gone", "1", "x")
 	slices.Sort(want)
 
-	if got := skBulks(t, c.do("KEYS", "key:*")); !slices.Equal(got, want) {
+	if got := bulkStrings(t, c.do("KEYS", "key:*")); !slices.Equal(slices.Sorted(slices.Values(got)), want) {
 		t.Errorf("KEYS key:* returned %d keys, want %d", len(got), len(want))
 	}
-	if got := skBulks(t, c.do("KEYS", "*")); len(got) != 501 {
+	if got := bulkStrings(t, c.do("KEYS", "*")); len(got) != 501 {
 		t.Errorf("KEYS * returned %d keys, want 501 (the expired one excluded)", len(got))
 	}
 
@@ -291,7 +274,7 @@ func TestKeysAndScanWalk(t *testing.T) {
 				t.Fatalf("SCAN reply %q", r)
 			}
 			cursor = lines[2]
-			got = append(got, skBulks(t, strings.Join(lines[3:], "\r\n"))...)
+			got = append(got, bulkStrings(t, strings.Join(lines[3:], "\r\n"))...)
 			if cursor == "0" {
 				break
 			}
@@ -339,7 +322,7 @@ func TestKeysAndScanWalk(t *testing.T) {
 // A failed command must not have changed anything, also inside EXEC,
 // where every command shares one engine transaction.
 func TestKeyErrorsWriteNothing(t *testing.T) {
-	s := newSKServer(t)
+	s := newTestServer(t)
 	c := s.conn()
 	c.do("HSET", "h", "f", "v")
 	c.do("SET", "s", "1")
@@ -408,7 +391,7 @@ func TestStringKeyRepliesAgainstRedis(t *testing.T) {
 		{"DEL", "h", "s", "n", "m", "c"},
 	}
 	run := func(addr string, proto string) []string {
-		c := skDial(t, addr)
+		c := dialRaw(t, addr)
 		if proto == "3" {
 			c.do("HELLO", "3")
 		}
@@ -418,9 +401,9 @@ func TestStringKeyRepliesAgainstRedis(t *testing.T) {
 		}
 		return out
 	}
-	s := newSKServer(t)
+	s := newTestServer(t)
 	for _, proto := range []string{"2", "3"} {
-		skDial(t, addr).do("FLUSHALL")
+		dialRaw(t, addr).do("FLUSHALL")
 		want := run(addr, proto)
 		got := run(s.addr, proto)
 		for i := range session {

@@ -1,210 +1,46 @@
 package resp
 
 import (
-	"bufio"
-	"context"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/murr-sidecar/murr-sidecar/engine"
 )
-
-// scServer is a real Server on a real engine, serving 127.0.0.1:0.
-type scServer struct {
-	t    testing.TB
-	s    *Server
-	db   *engine.DB
-	addr string
-}
-
-func newSCServer(t testing.TB) *scServer {
-	t.Helper()
-	db, err := engine.Open(engine.Options{Dir: t.TempDir(), Fsync: engine.FsyncNo})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := NewServer(db, Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-		if err := db.Check(); err != nil {
-			t.Errorf("engine check: %v", err)
-		}
-		db.Close()
-	})
-	return &scServer{t: t, s: s, db: db, addr: ln.Addr().String()}
-}
-
-// scConn is one client connection speaking raw RESP.
-type scConn struct {
-	t  testing.TB
-	nc net.Conn
-	r  *bufio.Reader
-}
-
-func (s *scServer) conn() *scConn {
-	s.t.Helper()
-	nc, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	s.t.Cleanup(func() { nc.Close() })
-	return &scConn{t: s.t, nc: nc, r: bufio.NewReader(nc)}
-}
-
-// do sends one command and returns its raw reply.
-func (c *scConn) do(args ...string) string {
-	c.t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	c.nc.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.nc.Write([]byte(b.String())); err != nil {
-		c.t.Fatalf("%q: write: %v", args, err)
-	}
-	reply, err := scReadReply(c.r)
-	if err != nil {
-		c.t.Fatalf("%q: read: %v", args, err)
-	}
-	return reply
-}
-
-// scReadReply reads one complete RESP2/RESP3 reply, raw.
-func scReadReply(r *bufio.Reader) (string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return line, err
-	}
-	if len(line) < 3 {
-		return line, fmt.Errorf("short line %q", line)
-	}
-	out := line
-	switch line[0] {
-	case '$', '=', '!':
-		n, _ := strconv.Atoi(line[1 : len(line)-2])
-		if n < 0 {
-			return out, nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := ioFull(r, buf); err != nil {
-			return out, err
-		}
-		out += string(buf)
-	case '*', '~', '%', '>', '|':
-		n, _ := strconv.Atoi(line[1 : len(line)-2])
-		if line[0] == '%' || line[0] == '|' {
-			n *= 2
-		}
-		for i := 0; i < n; i++ {
-			s, err := scReadReply(r)
-			out += s
-			if err != nil {
-				return out, err
-			}
-		}
-	}
-	return out, nil
-}
-
-func ioFull(r *bufio.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
-// scStep is one command and its expected raw reply.
-type scStep struct {
-	cmd  string // arguments separated by spaces; "" quotes an empty argument
-	want string
-}
-
-// scRun runs steps in order on c, comparing each raw reply.
-func scRun(t *testing.T, c *scConn, steps []scStep) {
-	t.Helper()
-	for _, st := range steps {
-		args := scArgs(st.cmd)
-		if got := c.do(args...); got != st.want {
-			t.Errorf("%s\n got: %q\nwant: %q", st.cmd, got, st.want)
-		}
-	}
-}
-
-// scArgs splits a command line on spaces; a word in double quotes may
-// hold spaces, and "" is the empty argument.
-func scArgs(line string) []string {
-	var out []string
-	for len(line) > 0 {
-		line = strings.TrimLeft(line, " ")
-		if line == "" {
-			break
-		}
-		if line[0] == '"' {
-			end := strings.IndexByte(line[1:], '"') + 1
-			out = append(out, line[1:end])
-			line = line[end+1:]
-			continue
-		}
-		end := strings.IndexByte(line, ' ')
-		if end < 0 {
-			end = len(line)
-		}
-		out = append(out, line[:end])
-		line = line[end:]
-	}
-	return out
-}
 
 // The expected replies below are redis-server 7.0.15's.
 
 func TestServerCommandReplies(t *testing.T) {
-	s := newSCServer(t)
-	scRun(t, s.conn(), []scStep{
-		{"dbsize", ":0\r\n"},
-		{"set a 1", "+OK\r\n"},
-		{"hset h f v", ":1\r\n"},
-		{"dbsize", ":2\r\n"},
-		{"dbsize x", "-ERR wrong number of arguments for 'dbsize' command\r\n"},
-		{"flushdb x", "-ERR syntax error\r\n"},
-		{"flushall async sync", "-ERR syntax error\r\n"},
-		{"dbsize", ":2\r\n"},
-		{"flushall ASYNC", "+OK\r\n"},
-		{"dbsize", ":0\r\n"},
-		{"flushdb sync", "+OK\r\n"},
-		{"flushdb", "+OK\r\n"},
-		{"time x", "-ERR wrong number of arguments for 'time' command\r\n"},
-		{"role", "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"},
-		{"slowlog get", "*0\r\n"},
-		{"slowlog get -1", "*0\r\n"},
-		{"slowlog get -2", "-ERR count should be greater than or equal to -1\r\n"},
-		{"slowlog get abc", "-ERR count should be greater than or equal to -1\r\n"},
-		{"slowlog get 1 2", "-ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.\r\n"},
-		{"slowlog len", ":0\r\n"},
-		{"slowlog reset", "+OK\r\n"},
-		{"slowlog", "-ERR wrong number of arguments for 'slowlog' command\r\n"},
-		{"slowlog foo", "-ERR unknown subcommand 'foo'. Try SLOWLOG HELP.\r\n"},
-	})
+	s := newTestServer(t)
+	runScript(t, s.conn(), `
+dbsize => :0\r\n
+set a 1 => +OK\r\n
+hset h f v => :1\r\n
+dbsize => :2\r\n
+dbsize x => -ERR wrong number of arguments for 'dbsize' command\r\n
+flushdb x => -ERR syntax error\r\n
+flushall async sync => -ERR syntax error\r\n
+dbsize => :2\r\n
+flushall ASYNC => +OK\r\n
+dbsize => :0\r\n
+flushdb sync => +OK\r\n
+flushdb => +OK\r\n
+time x => -ERR wrong number of arguments for 'time' command\r\n
+role => *3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n
+slowlog get => *0\r\n
+slowlog get -1 => *0\r\n
+slowlog get -2 => -ERR count should be greater than or equal to -1\r\n
+slowlog get abc => -ERR count should be greater than or equal to -1\r\n
+slowlog get 1 2 => -ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.\r\n
+slowlog len => :0\r\n
+slowlog reset => +OK\r\n
+slowlog => -ERR wrong number of arguments for 'slowlog' command\r\n
+slowlog foo => -ERR unknown subcommand 'foo'. Try SLOWLOG HELP.\r\n
+`)
 }
 
 func TestTime(t *testing.T) {
-	s := newSCServer(t)
+	s := newTestServer(t)
 	reply := s.conn().do("TIME")
 	var sec, usec int64
 	if _, err := fmt.Sscanf(reply, "*2\r\n$10\r\n%d\r\n$", &sec); err != nil {
@@ -218,63 +54,65 @@ func TestTime(t *testing.T) {
 }
 
 func TestConfigReplies(t *testing.T) {
-	s := newSCServer(t)
-	scRun(t, s.conn(), []scStep{
-		{"config get maxmemory", "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"},
-		{"config get MAXmemory maxmemory", "*2\r\n$9\r\nMAXmemory\r\n$1\r\n0\r\n"},
-		{"config get nosuch", "*0\r\n"},
-		{"config get", "-ERR wrong number of arguments for 'config|get' command\r\n"},
-		{"config get hash-max-listpack-v*", "*2\r\n$23\r\nhash-max-listpack-value\r\n$2\r\n64\r\n"},
-		{"config set foo bar", "-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n"},
-		{"config set foo bar baz", "-ERR syntax error\r\n"},
-		{"config set hz 5 maxmemory", "-ERR syntax error\r\n"},
-		{"config set maxmemory 1gb", "+OK\r\n"},
-		{"config get maxmemory", "*2\r\n$9\r\nmaxmemory\r\n$10\r\n1073741824\r\n"},
-		{"config set maxmemory 1g", "+OK\r\n"},
-		{"config get maxmemory", "*2\r\n$9\r\nmaxmemory\r\n$10\r\n1000000000\r\n"},
-		{"config set maxmemory abc", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n"},
-		{"config set maxmemory -1", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n"},
-		{"config set maxmemory 0", "+OK\r\n"},
-		{"config set HZ 5 Hz 6", "-ERR CONFIG SET failed (possibly related to argument 'Hz') - duplicate parameter\r\n"},
-		{"config set HZ abc", "-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n"},
-		{"config set Databases 5", "-ERR CONFIG SET failed (possibly related to argument 'Databases') - can't set immutable config\r\n"},
-		{"config set hz 5 databases 3 foo bar", "-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config\r\n"},
-		{"config set hz 7 maxmemory abc", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n"},
-		{"config get hz", "*2\r\n$2\r\nhz\r\n$2\r\n10\r\n"}, // all or nothing
-		{"config set maxclients 0", "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 4294967295 inclusive\r\n"},
-		{"config set maxclients 1k", "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer\r\n"},
-		{"config set appendonly maybe", "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'\r\n"},
-		{"config set appendonly YES", "+OK\r\n"},
-		{"config get appendonly", "*2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n"},
-		{"config set maxmemory-policy foo", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction\r\n"},
-		{"config set maxmemory-policy ALLKEYS-LRU", "+OK\r\n"},
-		{"config get maxmemory-policy", "*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n"},
-		{`config set save "100 1"`, "+OK\r\n"},
-		{"config get save", "*2\r\n$4\r\nsave\r\n$5\r\n100 1\r\n"},
-		{`config set save "100"`, "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n"},
-		{`config set save "  100   1  "`, "-ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n"},
-		{`config set save ""`, "+OK\r\n"},
-		{"config get save", "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"},
-		{"config set hz 0", "+OK\r\n"},
-		{"config get hz", "*2\r\n$2\r\nhz\r\n$1\r\n1\r\n"},
-		{"config set hz 1000", "+OK\r\n"},
-		{"config get hz", "*2\r\n$2\r\nhz\r\n$3\r\n500\r\n"},
-		{"config set timeout -1", "-ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and 2147483647 inclusive\r\n"},
-		{"config set proto-max-bulk-len 1k", "-ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument must be between 1048576 and 9223372036854775807 inclusive\r\n"},
-		{"config set hash-max-ziplist-entries 100", "+OK\r\n"},
-		{"config get hash-max-listpack-entries", "*2\r\n$25\r\nhash-max-listpack-entries\r\n$3\r\n100\r\n"},
-		{"config set notify-keyspace-events xyz", "-ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'.\r\n"},
-		{"config set notify-keyspace-events KEA", "+OK\r\n"},
-		{"config get notify-keyspace-events", "*2\r\n$22\r\nnotify-keyspace-events\r\n$3\r\nAKE\r\n"},
-		{"config set io-threads 2", "-ERR CONFIG SET failed (possibly related to argument 'io-threads') - can't set immutable config\r\n"},
-		{"config set appendfsync foo", "-ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no\r\n"},
-		{"config get appendfsync", "*2\r\n$11\r\nappendfsync\r\n$2\r\nno\r\n"}, // the engine's policy
-		{"config rewrite", "-ERR The server is running without a config file\r\n"},
-		{"config resetstat", "+OK\r\n"},
-		{"config foo", "-ERR unknown subcommand 'foo'. Try CONFIG HELP.\r\n"},
-		{"config", "-ERR wrong number of arguments for 'config' command\r\n"},
-		{"config set maxmemory 0 foo bar", "-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n"},
-	})
+	s := newTestServer(t)
+	runScript(t, s.conn(), `
+config get maxmemory => *2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n
+config get MAXmemory maxmemory => *2\r\n$9\r\nMAXmemory\r\n$1\r\n0\r\n
+config get nosuch => *0\r\n
+config get => -ERR wrong number of arguments for 'config|get' command\r\n
+config get hash-max-listpack-v* => *2\r\n$23\r\nhash-max-listpack-value\r\n$2\r\n64\r\n
+config set foo bar => -ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n
+config set foo bar baz => -ERR syntax error\r\n
+config set hz 5 maxmemory => -ERR syntax error\r\n
+config set maxmemory 1gb => +OK\r\n
+config get maxmemory => *2\r\n$9\r\nmaxmemory\r\n$10\r\n1073741824\r\n
+config set maxmemory 1g => +OK\r\n
+config get maxmemory => *2\r\n$9\r\nmaxmemory\r\n$10\r\n1000000000\r\n
+config set maxmemory abc => -ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n
+config set maxmemory -1 => -ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n
+config set maxmemory 0 => +OK\r\n
+config set HZ 5 Hz 6 => -ERR CONFIG SET failed (possibly related to argument 'Hz') - duplicate parameter\r\n
+config set HZ abc => -ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n
+config set Databases 5 => -ERR CONFIG SET failed (possibly related to argument 'Databases') - can't set immutable config\r\n
+config set hz 5 databases 3 foo bar => -ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config\r\n
+config set hz 7 maxmemory abc => -ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n
+# all or nothing
+config get hz => *2\r\n$2\r\nhz\r\n$2\r\n10\r\n
+config set maxclients 0 => -ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 4294967295 inclusive\r\n
+config set maxclients 1k => -ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer\r\n
+config set appendonly maybe => -ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'\r\n
+config set appendonly YES => +OK\r\n
+config get appendonly => *2\r\n$10\r\nappendonly\r\n$3\r\nyes\r\n
+config set maxmemory-policy foo => -ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction\r\n
+config set maxmemory-policy ALLKEYS-LRU => +OK\r\n
+config get maxmemory-policy => *2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n
+config set save "100 1" => +OK\r\n
+config get save => *2\r\n$4\r\nsave\r\n$5\r\n100 1\r\n
+config set save "100" => -ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n
+config set save "  100   1  " => -ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters\r\n
+config set save "" => +OK\r\n
+config get save => *2\r\n$4\r\nsave\r\n$0\r\n\r\n
+config set hz 0 => +OK\r\n
+config get hz => *2\r\n$2\r\nhz\r\n$1\r\n1\r\n
+config set hz 1000 => +OK\r\n
+config get hz => *2\r\n$2\r\nhz\r\n$3\r\n500\r\n
+config set timeout -1 => -ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and 2147483647 inclusive\r\n
+config set proto-max-bulk-len 1k => -ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument must be between 1048576 and 9223372036854775807 inclusive\r\n
+config set hash-max-ziplist-entries 100 => +OK\r\n
+config get hash-max-listpack-entries => *2\r\n$25\r\nhash-max-listpack-entries\r\n$3\r\n100\r\n
+config set notify-keyspace-events xyz => -ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'.\r\n
+config set notify-keyspace-events KEA => +OK\r\n
+config get notify-keyspace-events => *2\r\n$22\r\nnotify-keyspace-events\r\n$3\r\nAKE\r\n
+config set io-threads 2 => -ERR CONFIG SET failed (possibly related to argument 'io-threads') - can't set immutable config\r\n
+config set appendfsync foo => -ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no\r\n
+# the engine's policy
+config get appendfsync => *2\r\n$11\r\nappendfsync\r\n$2\r\nno\r\n
+config rewrite => -ERR The server is running without a config file\r\n
+config resetstat => +OK\r\n
+config foo => -ERR unknown subcommand 'foo'. Try CONFIG HELP.\r\n
+config => -ERR wrong number of arguments for 'config' command\r\n
+config set maxmemory 0 foo bar => -ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n
+`)
 	c := s.conn()
 	c.do("HELLO", "3")
 	if got, want := c.do("CONFIG", "GET", "hz"), "%1\r\n$2\r\nhz\r\n$3\r\n500\r\n"; got != want {
@@ -283,7 +121,7 @@ func TestConfigReplies(t *testing.T) {
 }
 
 func TestConfigSetRequirepassAppliesToNewAuth(t *testing.T) {
-	s := newSCServer(t)
+	s := newTestServer(t)
 	admin := s.conn()
 	if got := admin.do("CONFIG", "SET", "requirepass", "sekret"); got != "+OK\r\n" {
 		t.Fatal(got)
@@ -306,31 +144,31 @@ func TestConfigSetRequirepassAppliesToNewAuth(t *testing.T) {
 }
 
 func TestCommandReplies(t *testing.T) {
-	s := newSCServer(t)
+	s := newTestServer(t)
 	c := s.conn()
-	scRun(t, c, []scStep{
-		{"command info get", "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n"},
-		{"command info nosuch get|x", "*2\r\n$-1\r\n$-1\r\n"},
-		{"command info CONFIG|GET", "*1\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*3\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n*0\r\n*0\r\n*0\r\n"},
-		{"command docs dbsize", "*2\r\n$6\r\ndbsize\r\n*8\r\n$7\r\nsummary\r\n$50\r\nReturn the number of keys in the selected database\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n"},
-		{"command docs nosuch", "*0\r\n"},
-		{"command getkeys", "-ERR wrong number of arguments for 'command|getkeys' command\r\n"},
-		{"command getkeys nosuch a", "-ERR Invalid command specified\r\n"},
-		{"command getkeys get a b", "-ERR Invalid number of arguments specified for command\r\n"},
-		{"command getkeys ping x x", "-ERR The command has no key arguments\r\n"},
-		{"command getkeys config get x", "-ERR The command has no key arguments\r\n"},
-		{"command getkeys mset a b c", "*2\r\n$1\r\na\r\n$1\r\nc\r\n"},
-		{"command getkeys GET a", "*1\r\n$1\r\na\r\n"},
-		{"command getkeysandflags mset a b c d", "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+OW\r\n+update\r\n*2\r\n$1\r\nc\r\n*2\r\n+OW\r\n+update\r\n"},
-		{"command getkeysandflags set k v", "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+OW\r\n+update\r\n"},
-		{"command list filterby module x", "*0\r\n"},
-		{"command list filterby foo x", "-ERR syntax error\r\n"},
-		{"command list foo", "-ERR syntax error\r\n"},
-		{"command foo", "-ERR unknown subcommand 'foo'. Try COMMAND HELP.\r\n"},
-		{"command count x", "-ERR wrong number of arguments for 'command|count' command\r\n"},
-	})
+	runScript(t, c, `
+command info get => *1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n
+command info nosuch get|x => *2\r\n$-1\r\n$-1\r\n
+command info CONFIG|GET => *1\r\n*10\r\n$10\r\nconfig|get\r\n:-3\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*3\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n*0\r\n*0\r\n*0\r\n
+command docs dbsize => *2\r\n$6\r\ndbsize\r\n*8\r\n$7\r\nsummary\r\n$50\r\nReturn the number of keys in the selected database\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n
+command docs nosuch => *0\r\n
+command getkeys => -ERR wrong number of arguments for 'command|getkeys' command\r\n
+command getkeys nosuch a => -ERR Invalid command specified\r\n
+command getkeys get a b => -ERR Invalid number of arguments specified for command\r\n
+command getkeys ping x x => -ERR The command has no key arguments\r\n
+command getkeys config get x => -ERR The command has no key arguments\r\n
+command getkeys mset a b c => *2\r\n$1\r\na\r\n$1\r\nc\r\n
+command getkeys GET a => *1\r\n$1\r\na\r\n
+command getkeysandflags mset a b c d => *2\r\n*2\r\n$1\r\na\r\n*2\r\n+OW\r\n+update\r\n*2\r\n$1\r\nc\r\n*2\r\n+OW\r\n+update\r\n
+command getkeysandflags set k v => *1\r\n*2\r\n$1\r\nk\r\n*2\r\n+OW\r\n+update\r\n
+command list filterby module x => *0\r\n
+command list filterby foo x => -ERR syntax error\r\n
+command list foo => -ERR syntax error\r\n
+command foo => -ERR unknown subcommand 'foo'. Try COMMAND HELP.\r\n
+command count x => -ERR wrong number of arguments for 'command|count' command\r\n
+`)
 	// COMMAND lists every command once; COUNT agrees.
-	n := len(s.s.table.Commands())
+	n := len(s.srv.table.Commands())
 	if got, want := c.do("COMMAND", "COUNT"), fmt.Sprintf(":%d\r\n", n); got != want {
 		t.Errorf("COMMAND COUNT = %q, want %q", got, want)
 	}
@@ -357,10 +195,14 @@ func TestCommandReplies(t *testing.T) {
 		}
 	}
 	c.do("HELLO", "3")
-	scRun(t, c, []scStep{
-		{"command info get", "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n+@string\r\n+@fast\r\n~0\r\n~1\r\n%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n"},
-		{"command docs echo", "%1\r\n$4\r\necho\r\n%5\r\n$7\r\nsummary\r\n$" + strconv.Itoa(len(s.s.table.Lookup([]byte("echo")).Summary)) + "\r\n" + s.s.table.Lookup([]byte("echo")).Summary + "\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n%2\r\n$4\r\nname\r\n$7\r\nmessage\r\n$4\r\ntype\r\n$6\r\nstring\r\n"},
-	})
+	runScript(t, c, `
+command info get => *1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n+@string\r\n+@fast\r\n~0\r\n~1\r\n%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n
+`)
+	summary := s.srv.table.Lookup([]byte("echo")).Summary
+	want := "%1\r\n$4\r\necho\r\n%5\r\n$7\r\nsummary\r\n$" + strconv.Itoa(len(summary)) + "\r\n" + summary + "\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n%2\r\n$4\r\nname\r\n$7\r\nmessage\r\n$4\r\ntype\r\n$6\r\nstring\r\n"
+	if got := c.do("COMMAND", "DOCS", "echo"); got != want {
+		t.Errorf("RESP3 COMMAND DOCS echo\n got %q\nwant %q", got, want)
+	}
 }
 
 func TestParseArgSpec(t *testing.T) {
@@ -390,7 +232,7 @@ func TestParseArgSpec(t *testing.T) {
 
 // Every registered command has metadata consistent with its registration.
 func TestCommandMetaMatchesTable(t *testing.T) {
-	s := newSCServer(t)
+	s := newTestServer(t)
 	check := func(c *Command) {
 		m, ok := commandMeta[c.Name]
 		if !ok {
@@ -408,7 +250,7 @@ func TestCommandMetaMatchesTable(t *testing.T) {
 			t.Errorf("%s: first key %d but %d key specs", c.Name, c.FirstKey, len(specs))
 		}
 	}
-	for _, c := range s.s.table.Commands() {
+	for _, c := range s.srv.table.Commands() {
 		check(c)
 		for _, sub := range c.Subcommands {
 			check(sub)

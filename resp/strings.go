@@ -51,11 +51,7 @@ func cmdGet(ctx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		ctx.W.Null()
-		return nil
-	}
-	ctx.W.Bulk(v)
+	ctx.W.bulkOrNull(v, ok)
 	return nil
 }
 
@@ -191,14 +187,7 @@ func cmdMget(ctx *Ctx) error {
 			}
 		}
 	}
-	ctx.W.Array(len(vals))
-	for _, v := range vals {
-		if v == nil {
-			ctx.W.Null()
-		} else {
-			ctx.W.Bulk(v)
-		}
-	}
+	ctx.W.bulksOrNulls(vals)
 	return nil
 }
 
@@ -396,23 +385,34 @@ func cmdIncrDecr(ctx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	var cur int64
-	if ok {
-		if cur, ok = parseInt(v); !ok {
-			return ErrNotInteger
-		}
-	}
-	if (delta < 0 && cur < 0 && delta < math.MinInt64-cur) ||
-		(delta > 0 && cur > 0 && delta > math.MaxInt64-cur) {
-		return ErrOverflow
-	}
-	cur += delta
-	var buf [20]byte
-	if err := tx.SetString(key, strconv.AppendInt(buf[:0], cur, 10), at); err != nil {
+	sum, err := incrInt(v, ok, delta, ErrNotInteger)
+	if err != nil {
 		return err
 	}
-	ctx.W.Int(cur)
+	var buf [20]byte
+	if err := tx.SetString(key, strconv.AppendInt(buf[:0], sum, 10), at); err != nil {
+		return err
+	}
+	ctx.W.Int(sum)
 	return nil
+}
+
+// incrInt adds incr to the integer v holds (0 if !found), for the INCR
+// family and HINCRBY: notInt if v is not a strict 64-bit integer, ErrOverflow if the
+// sum is out of range.
+func incrInt(v []byte, found bool, incr int64, notInt error) (int64, error) {
+	var cur int64
+	if found {
+		var ok bool
+		if cur, ok = parseInt(v); !ok {
+			return 0, notInt
+		}
+	}
+	if (incr < 0 && cur < 0 && incr < math.MinInt64-cur) ||
+		(incr > 0 && cur > 0 && incr > math.MaxInt64-cur) {
+		return 0, ErrOverflow
+	}
+	return cur + incr, nil
 }
 
 // INCRBYFLOAT key increment: add to the number at key (0 if missing),
@@ -420,30 +420,42 @@ func cmdIncrDecr(ctx *Ctx) error {
 // with the new value as a bulk string in both protocols.
 func cmdIncrbyfloat(ctx *Ctx) error {
 	tx, key := ctx.Tx, ctx.Args[1]
-	v, at, ok, err := tx.GetStringExpire(key)
+	v, at, found, err := tx.GetStringExpire(key)
 	if err != nil {
 		return err
 	}
-	cur := new(big.Float).SetPrec(ldPrec)
-	if ok {
-		if cur, ok = parseLongDouble(v); !ok {
-			return ErrNotFloat
-		}
-	}
+	// An invalid stored value and an invalid increment give the same error.
 	incr, ok := parseLongDouble(ctx.Args[2])
 	if !ok {
 		return ErrNotFloat
 	}
-	sum, ok := addLongDouble(cur, incr)
-	if !ok {
-		return Error("ERR increment would produce NaN or Infinity")
+	s, err := incrLongDouble(v, found, incr, ErrNotFloat)
+	if err != nil {
+		return err
 	}
-	s := formatLongDouble(sum)
 	if err := tx.SetString(key, []byte(s), at); err != nil {
 		return err
 	}
 	ctx.W.BulkString(s)
 	return nil
+}
+
+// incrLongDouble adds incr to the number v holds (0 if !found) in long
+// double, for INCRBYFLOAT and HINCRBYFLOAT, and formats the sum as Redis
+// does: notFloat if v is not a number, an error if the sum is infinite.
+func incrLongDouble(v []byte, found bool, incr *big.Float, notFloat error) (string, error) {
+	cur := new(big.Float).SetPrec(ldPrec)
+	if found {
+		var ok bool
+		if cur, ok = parseLongDouble(v); !ok {
+			return "", notFloat
+		}
+	}
+	sum, ok := addLongDouble(cur, incr)
+	if !ok {
+		return "", Error("ERR increment would produce NaN or Infinity")
+	}
+	return formatLongDouble(sum), nil
 }
 
 // GETRANGE key start end (and SUBSTR): the substring between the
@@ -628,14 +640,17 @@ func hexVal(c byte) int {
 	return -1
 }
 
-// splitMantissa splits s into the digits before and after an optional
-// point and the rest, using isDig to recognise digits.
-func splitMantissa(s []byte, isDig func(byte) bool) (intPart, frac, rest []byte) {
+// splitNumber splits an unsigned number, digits[.digits][<mark>[+-]digits]
+// with isDig recognising digits and expMark the exponent's letter (lower
+// case, matched in either case), into the digits before and after the
+// point and the exponent. It needs a digit in the mantissa and must
+// consume s entirely.
+func splitNumber(s []byte, isDig func(byte) bool, expMark string) (intPart, frac []byte, exp int64, ok bool) {
 	i := 0
 	for i < len(s) && isDig(s[i]) {
 		i++
 	}
-	intPart, rest = s[:i], s[i:]
+	intPart, rest := s[:i], s[i:]
 	if len(rest) > 0 && rest[0] == '.' {
 		j := 1
 		for j < len(rest) && isDig(rest[j]) {
@@ -643,7 +658,18 @@ func splitMantissa(s []byte, isDig func(byte) bool) (intPart, frac, rest []byte)
 		}
 		frac, rest = rest[1:j], rest[j:]
 	}
-	return intPart, frac, rest
+	if len(intPart)+len(frac) == 0 {
+		return nil, nil, 0, false
+	}
+	if len(rest) > 0 {
+		if !equalFold(rest[:1], expMark) {
+			return nil, nil, 0, false
+		}
+		if exp, ok = parseExponent(rest[1:]); !ok {
+			return nil, nil, 0, false
+		}
+	}
+	return intPart, frac, exp, true
 }
 
 // parseExponent parses a decimal exponent with optional sign, saturating
@@ -675,20 +701,9 @@ func parseExponent(s []byte) (int64, bool) {
 
 // parseDecLD parses an unsigned decimal: digits[.digits][e[+-]digits].
 func parseDecLD(s []byte) (*big.Float, bool) {
-	intPart, frac, rest := splitMantissa(s, isDigit)
-	if len(intPart)+len(frac) == 0 {
+	intPart, frac, exp10, ok := splitNumber(s, isDigit, "e")
+	if !ok {
 		return nil, false
-	}
-	var exp10 int64
-	if len(rest) > 0 {
-		if rest[0] != 'e' && rest[0] != 'E' {
-			return nil, false
-		}
-		e, ok := parseExponent(rest[1:])
-		if !ok {
-			return nil, false
-		}
-		exp10 = e
 	}
 	digits := make([]byte, 0, len(intPart)+len(frac))
 	digits = append(append(digits, intPart...), frac...)
@@ -746,20 +761,9 @@ func parseDecLD(s []byte) (*big.Float, bool) {
 // parseHexLD parses what follows "0x": hexdigits[.hexdigits][p[+-]digits].
 func parseHexLD(s []byte) (*big.Float, bool) {
 	isHex := func(c byte) bool { return hexVal(c) >= 0 }
-	intPart, frac, rest := splitMantissa(s, isHex)
-	if len(intPart)+len(frac) == 0 {
+	intPart, frac, exp2, ok := splitNumber(s, isHex, "p")
+	if !ok {
 		return nil, false
-	}
-	var exp2 int64
-	if len(rest) > 0 {
-		if rest[0] != 'p' && rest[0] != 'P' {
-			return nil, false
-		}
-		e, ok := parseExponent(rest[1:])
-		if !ok {
-			return nil, false
-		}
-		exp2 = e
 	}
 	mant := new(big.Int)
 	for _, c := range intPart {

@@ -1,343 +1,18 @@
 package resp
 
 import (
-	"bufio"
-	"context"
 	"fmt"
 	"math"
 	"math/big"
 	"math/rand/v2"
-	"net"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/murr-sidecar/murr-sidecar/engine"
 )
 
-// The string and key command tests are scripts of commands and the raw
-// replies Redis 7.0.15 gives them, taken from a real redis-server. With
-// MURR_TEST_REDIS=host:port set, every script also runs against that
-// Redis (after FLUSHALL) to prove the expectations are Redis's.
-//
-// Script syntax, one step per line:
-//
-//	cmd args => reply     exact raw reply, escaped as Python's bytes repr (\r \n \xNN \\)
-//	cmd args =~ regexp    reply must match (anchored); for time-dependent values
-//	cmd args =>! reply    like =>, but skipped against real Redis (a deliberate difference)
-//	!sleep 0.1            pause
-//
-// Arguments split on spaces; "double quotes" group and accept \xNN \r \n \" \\.
-
-// skServer is a resp.Server on a loopback listener over a fresh engine.
-type skServer struct {
-	t    testing.TB
-	db   *engine.DB
-	srv  *Server
-	addr string
-}
-
-func newSKServer(t testing.TB) *skServer {
-	t.Helper()
-	db, err := engine.Open(engine.Options{Dir: t.TempDir(), Fsync: engine.FsyncNo})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := NewServer(db, Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { srv.Serve(ln); close(done) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Error(err)
-		}
-		<-done
-		if err := db.Check(); err != nil {
-			t.Error(err)
-		}
-		if err := db.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return &skServer{t: t, db: db, srv: srv, addr: ln.Addr().String()}
-}
-
-// skConn is a raw client connection.
-type skConn struct {
-	t testing.TB
-	c net.Conn
-	r *bufio.Reader
-}
-
-func skDial(t testing.TB, addr string) *skConn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &skConn{t: t, c: c, r: bufio.NewReader(c)}
-}
-
-func (s *skServer) conn() *skConn { return skDial(s.t, s.addr) }
-
-// do sends one command and returns its raw reply.
-func (c *skConn) do(args ...string) string {
-	c.t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	c.c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.c.Write([]byte(b.String())); err != nil {
-		c.t.Fatal(err)
-	}
-	reply, err := skReadReply(c.r)
-	if err != nil {
-		c.t.Fatalf("%q: %v", args, err)
-	}
-	return reply
-}
-
-// skReadReply reads one complete raw RESP2/RESP3 reply.
-func skReadReply(r *bufio.Reader) (string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return line, err
-	}
-	if len(line) < 3 {
-		return line, fmt.Errorf("short line %q", line)
-	}
-	n, _ := strconv.Atoi(line[1 : len(line)-2])
-	switch line[0] {
-	case '$', '=', '!':
-		if n < 0 {
-			return line, nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := ioReadFull(r, buf); err != nil {
-			return line, err
-		}
-		return line + string(buf), nil
-	case '*', '~', '>', '%', '|':
-		if line[0] == '%' || line[0] == '|' {
-			n *= 2
-		}
-		out := line
-		for i := 0; i < n; i++ {
-			s, err := skReadReply(r)
-			out += s
-			if err != nil {
-				return out, err
-			}
-		}
-		return out, nil
-	}
-	return line, nil
-}
-
-func ioReadFull(r *bufio.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
-// skSplit splits a command line into arguments.
-func skSplit(line string) ([]string, error) {
-	var args []string
-	var cur strings.Builder
-	in, quoted := false, false
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quoted && c == '\\' && i+1 < len(line):
-			i++
-			switch line[i] {
-			case 'x':
-				if i+2 >= len(line) {
-					return nil, fmt.Errorf("bad escape in %q", line)
-				}
-				v, err := strconv.ParseUint(line[i+1:i+3], 16, 8)
-				if err != nil {
-					return nil, err
-				}
-				cur.WriteByte(byte(v))
-				i += 2
-			case 'r':
-				cur.WriteByte('\r')
-			case 'n':
-				cur.WriteByte('\n')
-			default:
-				cur.WriteByte(line[i])
-			}
-		case c == '"':
-			quoted = !quoted
-			in = true
-		case c == ' ' && !quoted:
-			if in {
-				args = append(args, cur.String())
-				cur.Reset()
-				in = false
-			}
-		default:
-			cur.WriteByte(c)
-			in = true
-		}
-	}
-	if quoted {
-		return nil, fmt.Errorf("unbalanced quotes in %q", line)
-	}
-	if in {
-		args = append(args, cur.String())
-	}
-	return args, nil
-}
-
-// skUnrepr decodes a reply written as Python's bytes repr.
-func skUnrepr(s string) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		i++
-		switch s[i] {
-		case 'r':
-			b.WriteByte('\r')
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'x':
-			if i+2 >= len(s) {
-				return "", fmt.Errorf("bad escape in %q", s)
-			}
-			v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
-			if err != nil {
-				return "", err
-			}
-			b.WriteByte(byte(v))
-			i += 2
-		default:
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String(), nil
-}
-
-type skStep struct {
-	line    string
-	args    []string
-	want    string
-	re      *regexp.Regexp
-	ourOnly bool
-	sleep   time.Duration
-}
-
-func skParse(t testing.TB, script string) []skStep {
-	t.Helper()
-	var steps []skStep
-	for _, line := range strings.Split(script, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if rest, ok := strings.CutPrefix(line, "!sleep "); ok {
-			d, err := time.ParseDuration(rest + "s")
-			if err != nil {
-				t.Fatal(err)
-			}
-			steps = append(steps, skStep{line: line, sleep: d})
-			continue
-		}
-		st := skStep{line: line}
-		var cmd, want string
-		switch {
-		case strings.Contains(line, " =>! "):
-			cmd, want, _ = strings.Cut(line, " =>! ")
-			st.ourOnly = true
-		case strings.Contains(line, " => "):
-			cmd, want, _ = strings.Cut(line, " => ")
-		case strings.Contains(line, " =~ "):
-			cmd, want, _ = strings.Cut(line, " =~ ")
-			st.re = regexp.MustCompile(`\A(?:` + want + `)\z`)
-		default:
-			t.Fatalf("bad script line %q", line)
-		}
-		args, err := skSplit(cmd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st.args = args
-		if st.re == nil {
-			if st.want, err = skUnrepr(want); err != nil {
-				t.Fatal(err)
-			}
-		}
-		steps = append(steps, st)
-	}
-	return steps
-}
-
-// skRun runs a script on c; real says c is a real Redis.
-func skRun(t *testing.T, c *skConn, script string, real bool) {
-	t.Helper()
-	for _, st := range skParse(t, script) {
-		if st.sleep > 0 {
-			time.Sleep(st.sleep)
-			continue
-		}
-		if real && st.ourOnly {
-			continue
-		}
-		got := c.do(st.args...)
-		if st.re != nil {
-			if !st.re.MatchString(got) {
-				t.Errorf("%s\n got %q\nwant match of %q", st.line, got, st.re)
-			}
-			continue
-		}
-		if got != st.want {
-			t.Errorf("%s\n got %q\nwant %q", st.line, got, st.want)
-		}
-	}
-}
-
-// skScripts runs each named script on a fresh server, and on the real
-// Redis named by MURR_TEST_REDIS if set.
-func skScripts(t *testing.T, scripts map[string]string) {
-	for name, script := range scripts {
-		t.Run(name, func(t *testing.T) {
-			s := newSKServer(t)
-			skRun(t, s.conn(), script, false)
-		})
-		if addr := os.Getenv("MURR_TEST_REDIS"); addr != "" {
-			t.Run(name+"/redis", func(t *testing.T) {
-				c := skDial(t, addr)
-				if got := c.do("FLUSHALL"); got != "+OK\r\n" {
-					t.Fatalf("FLUSHALL: %q", got)
-				}
-				skRun(t, c, script, true)
-			})
-		}
-	}
-}
+// The string and key command tests are scripts (see harness_test.go)
+// run on a fresh server each, and on a real Redis with MURR_TEST_REDIS set.
 
 var stringScripts = map[string]string{
 	"get-set": `
@@ -673,7 +348,7 @@ exec => *5\r\n+OK\r\n:2\r\n$1\r\n2\r\n-ERR invalid expire time in 'set' command\
 `,
 }
 
-func TestStringCommands(t *testing.T) { skScripts(t, stringScripts) }
+func TestStringCommands(t *testing.T) { runScripts(t, stringScripts) }
 
 // Values INCRBYFLOAT produced on Redis 7.0.15 (x86-64, 80-bit long
 // double), as (stored value, increment, reply) with "" for no key and
@@ -742,18 +417,18 @@ func TestIncrbyfloatArithmetic(t *testing.T) {
 		}
 	}
 	if addr := os.Getenv("MURR_TEST_REDIS"); addr != "" {
-		c := skDial(t, addr)
+		c := dialRaw(t, addr)
 		for _, tc := range incrbyfloatCases {
-			if got := skRedisIncrbyfloat(c, tc.cur, tc.incr); got != tc.want {
+			if got := redisIncrbyfloat(c, tc.cur, tc.incr); got != tc.want {
 				t.Errorf("redis: %q + %q = %q, want %q", tc.cur, tc.incr, got, tc.want)
 			}
 		}
 	}
 }
 
-// skRedisIncrbyfloat runs INCRBYFLOAT on a real Redis, in the notation of
+// redisIncrbyfloat runs INCRBYFLOAT on a real Redis, in the notation of
 // incrbyfloatCases.
-func skRedisIncrbyfloat(c *skConn, cur, incr string) string {
+func redisIncrbyfloat(c *rawConn, cur, incr string) string {
 	c.do("DEL", "k")
 	if cur != "" {
 		c.do("SET", "k", cur)
@@ -778,7 +453,7 @@ func TestIncrbyfloatAgainstRedis(t *testing.T) {
 	if addr == "" {
 		t.Skip("MURR_TEST_REDIS not set")
 	}
-	c := skDial(t, addr)
+	c := dialRaw(t, addr)
 	rng := rand.New(rand.NewPCG(1, 2))
 	num := func() string {
 		var b strings.Builder
@@ -811,7 +486,7 @@ func TestIncrbyfloatAgainstRedis(t *testing.T) {
 	}
 	for i := 0; i < 3000; i++ {
 		cur, incr := num(), num()
-		want := skRedisIncrbyfloat(c, cur, incr)
+		want := redisIncrbyfloat(c, cur, incr)
 		a, ok1 := parseLongDouble([]byte(cur))
 		b, ok2 := parseLongDouble([]byte(incr))
 		got := "!"

@@ -122,6 +122,24 @@ func (w *Writer) NullArray() {
 // Array starts an array of n elements.
 func (w *Writer) Array(n int) { w.header('*', int64(n)) }
 
+// bulkOrNull writes v as a bulk string if found, else the null reply.
+func (w *Writer) bulkOrNull(v []byte, found bool) {
+	if found {
+		w.Bulk(v)
+	} else {
+		w.Null()
+	}
+}
+
+// bulksOrNulls writes an array of bulk strings with a null for each nil
+// element, as MGET and HMGET reply.
+func (w *Writer) bulksOrNulls(vals [][]byte) {
+	w.Array(len(vals))
+	for _, v := range vals {
+		w.bulkOrNull(v, v != nil)
+	}
+}
+
 // Map starts a map of n key/value pairs (a flat array of 2n in RESP2).
 func (w *Writer) Map(n int) {
 	if w.proto == 3 {
