@@ -17,14 +17,15 @@ const flushThreshold = 64 << 10
 // N commands costs one write.
 func (s *Server) serveConn(c *Client) {
 	defer s.closeConn(c)
+	group := make([]pending, 0, maxGroup)
+	var args [][]byte // a command read but not yet run
 	for {
-		args, err := c.rd.Next()
+		var err error
+		if args == nil {
+			args, err = c.rd.Next()
+		}
 		if err != nil {
-			var pe *ProtocolError
-			if errors.As(err, &pe) {
-				c.w.Error("ERR " + pe.Error())
-				s.flush(c)
-			}
+			s.protocolError(c, err)
 			return
 		}
 		if args == nil {
@@ -37,7 +38,29 @@ func (s *Server) serveConn(c *Client) {
 			}
 			continue
 		}
-		s.execute(c, args)
+		if cmd := s.groupable(c, args); cmd != nil {
+			// Gather the data commands that follow it in the pipeline;
+			// the first one that cannot join runs after the group.
+			group = append(group[:0], pending{cmd, args})
+			for args = nil; len(group) < maxGroup; args = nil {
+				if args, err = c.rd.Next(); err != nil || args == nil {
+					break
+				}
+				next := s.groupable(c, args)
+				if next == nil {
+					break
+				}
+				group = append(group, pending{next, args})
+			}
+			s.runGroup(c, group)
+			if err != nil {
+				s.protocolError(c, err)
+				return
+			}
+		} else {
+			s.execute(c, args)
+			args = nil
+		}
 		if c.closeAfterReply {
 			s.flush(c)
 			return
@@ -45,6 +68,16 @@ func (s *Server) serveConn(c *Client) {
 		if c.w.Len() >= flushThreshold && !s.flush(c) {
 			return
 		}
+	}
+}
+
+// protocolError answers a malformed request as Redis does, after the
+// replies to everything before it; the caller then closes the connection.
+func (s *Server) protocolError(c *Client, err error) {
+	var pe *ProtocolError
+	if errors.As(err, &pe) {
+		c.w.Error("ERR " + pe.Error())
+		s.flush(c)
 	}
 }
 
