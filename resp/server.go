@@ -89,6 +89,7 @@ func NewServer(db *engine.DB, opts Options) *Server {
 	registerKeys(s.table)
 	registerHashes(s.table)
 	registerServerCommands(s.table)
+	registerObject(s.table)
 	return s
 }
 
