@@ -152,6 +152,9 @@ func (db *DB) View(fn func(tx *Txn) error) error {
 	}
 	db.mu.RLock()
 	defer db.mu.RUnlock()
+	if db.closed.Load() { // Close won the lock: Pebble is gone
+		return ErrClosed
+	}
 	tx := Txn{db: db, now: nowMs(), st: db.state}
 	return fn(&tx)
 }
@@ -201,6 +204,9 @@ func (db *DB) update(fn func(tx *Txn) error) (wrote bool, err error) {
 	wrote, err = func() (bool, error) {
 		db.mu.Lock()
 		defer db.mu.Unlock()
+		if db.closed.Load() {
+			return false, ErrClosed
+		}
 		tx := Txn{db: db, now: nowMs(), writable: true, st: db.state}
 		defer tx.release()
 		if err := fn(&tx); err != nil {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"encoding/binary"
 	"time"
 )
@@ -23,7 +24,9 @@ func (db *DB) activeExpireLoop() {
 		for {
 			n, err := db.expireStep()
 			if err != nil {
-				db.opts.Logger.Error("engine: active expiry", "err", err)
+				if !errors.Is(err, ErrClosed) {
+					db.opts.Logger.Error("engine: active expiry", "err", err)
+				}
 				break
 			}
 			if n < db.opts.ActiveExpireBatch || db.closed.Load() {
