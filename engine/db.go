@@ -31,6 +31,8 @@ type DB struct {
 
 	unsynced atomic.Bool // a write since the last WAL sync (everysec)
 	listener atomic.Pointer[ChangeListener]
+
+	syncErrs, expireErrs rateLogger
 	stop     chan struct{}
 	bg       sync.WaitGroup
 }
@@ -256,7 +258,7 @@ func (db *DB) syncLoop() {
 		case <-t.C:
 			if db.unsynced.Swap(false) {
 				if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
-					db.opts.Logger.Error("engine: periodic WAL sync failed", "err", err)
+					db.syncErrs.Error(db.opts.Logger, "engine: periodic WAL sync failed", err)
 					db.unsynced.Store(true)
 				}
 			}

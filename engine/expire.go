@@ -25,7 +25,7 @@ func (db *DB) activeExpireLoop() {
 			n, err := db.expireStep()
 			if err != nil {
 				if !errors.Is(err, ErrClosed) {
-					db.opts.Logger.Error("engine: active expiry", "err", err)
+					db.expireErrs.Error(db.opts.Logger, "engine: active expiry", err)
 				}
 				break
 			}
