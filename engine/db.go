@@ -33,8 +33,8 @@ type DB struct {
 	listener atomic.Pointer[ChangeListener]
 
 	syncErrs, expireErrs rateLogger
-	stop     chan struct{}
-	bg       sync.WaitGroup
+	stop                 chan struct{}
+	bg                   sync.WaitGroup
 }
 
 // state is the engine's persistent bookkeeping, rewritten in the same

@@ -2,8 +2,8 @@ package engine
 
 import (
 	"bytes"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"time"
 )
 
