@@ -122,16 +122,33 @@ func RestartSidecar(bin string, p *Proc) (*Proc, error) {
 }
 
 func start(name, bin string, args []string, addr, dir string) (*Proc, error) {
+	p, err := launch(name, bin, args, nil, addr, dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.waitReady(30 * time.Second); err != nil {
+		p.Kill()
+		return nil, fmt.Errorf("procs: %s not ready: %w\n%s", name, err, p.Log())
+	}
+	return p, nil
+}
+
+// launch starts bin (env nil: this process's environment) with its output
+// in a temporary log file that is removed once the process exits; the
+// caller checks readiness.
+func launch(name, bin string, args, env []string, addr, dir string) (*Proc, error) {
 	logf, err := os.CreateTemp("", "murr-"+name+"-*.log")
 	if err != nil {
 		return nil, fmt.Errorf("procs: %s log: %w", name, err)
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Env = env
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
+		os.Remove(logf.Name())
 		return nil, fmt.Errorf("procs: start %s: %w", name, err)
 	}
 	p := &Proc{Name: name, Addr: addr, DataDir: dir, Args: args, cmd: cmd,
@@ -139,16 +156,11 @@ func start(name, bin string, args []string, addr, dir string) (*Proc, error) {
 	go func() {
 		err := cmd.Wait()
 		logf.Close()
-		// Keep the log in memory and leave nothing behind in /tmp.
 		b, _ := os.ReadFile(p.logPath)
 		p.exitLog = string(b)
 		os.Remove(p.logPath)
 		p.done <- err
 	}()
-	if err := p.waitReady(30 * time.Second); err != nil {
-		p.Kill()
-		return nil, fmt.Errorf("procs: %s not ready: %w\n%s", name, err, p.Log())
-	}
 	return p, nil
 }
 
