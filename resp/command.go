@@ -26,6 +26,23 @@ const (
 	FlagAdmin
 )
 
+// Flag sets the command tables use most.
+const (
+	readCmd      = FlagRead
+	fastReadCmd  = FlagRead | FlagFast
+	writeCmd     = FlagWrite
+	fastWriteCmd = FlagWrite | FlagFast
+)
+
+// keyedRegistrar returns a shorthand that registers commands of one group
+// whose keys sit at first..last (negative: from the end) every step.
+func (t *Table) keyedRegistrar(group string) func(name string, arity int, flags Flags, first, last, step int, summary string, h Handler) {
+	return func(name string, arity int, flags Flags, first, last, step int, summary string, h Handler) {
+		t.Register(&Command{Name: name, Arity: arity, Flags: flags, FirstKey: first, LastKey: last, Step: step,
+			Group: group, Summary: summary, Handler: h})
+	}
+}
+
 // Handler runs one command. It writes its reply to ctx.W, or returns an
 // error whose text becomes the reply — then it must have written nothing
 // and changed nothing.

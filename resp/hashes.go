@@ -12,32 +12,26 @@ import (
 
 // registerHashes registers the hash commands.
 func registerHashes(t *Table) {
+	keyed := t.keyedRegistrar("hash")
 	hash := func(name string, arity int, flags Flags, summary string, h Handler) {
-		t.Register(&Command{Name: name, Arity: arity, Flags: flags, FirstKey: 1, LastKey: 1, Step: 1,
-			Group: "hash", Summary: summary, Handler: h})
+		keyed(name, arity, flags, 1, 1, 1, summary, h)
 	}
-	const (
-		r  = FlagRead
-		rf = FlagRead | FlagFast
-		w  = FlagWrite
-		wf = FlagWrite | FlagFast
-	)
-	hash("hset", -4, wf, "Set the string value of a hash field", cmdHset)
-	hash("hsetnx", 4, wf, "Set the value of a hash field, only if the field does not exist", cmdHsetnx)
-	hash("hmset", -4, wf, "Set multiple hash fields to multiple values", cmdHset)
-	hash("hget", 3, rf, "Get the value of a hash field", cmdHget)
-	hash("hmget", -3, rf, "Get the values of all the given hash fields", cmdHmget)
-	hash("hgetall", 2, r, "Get all the fields and values in a hash", cmdHgetall)
-	hash("hkeys", 2, r, "Get all the fields in a hash", cmdHgetall)
-	hash("hvals", 2, r, "Get all the values in a hash", cmdHgetall)
-	hash("hdel", -3, wf, "Delete one or more hash fields", cmdHdel)
-	hash("hexists", 3, rf, "Determine if a hash field exists", cmdHexists)
-	hash("hlen", 2, rf, "Get the number of fields in a hash", cmdHlen)
-	hash("hstrlen", 3, rf, "Get the length of the value of a hash field", cmdHstrlen)
-	hash("hincrby", 4, wf, "Increment the integer value of a hash field by the given number", cmdHincrby)
-	hash("hincrbyfloat", 4, wf, "Increment the float value of a hash field by the given amount", cmdHincrbyfloat)
-	hash("hrandfield", -2, r, "Get one or multiple random fields from a hash", cmdHrandfield)
-	hash("hscan", -3, r, "Incrementally iterate hash fields and associated values", cmdHscan)
+	hash("hset", -4, fastWriteCmd, "Set the string value of a hash field", cmdHset)
+	hash("hsetnx", 4, fastWriteCmd, "Set the value of a hash field, only if the field does not exist", cmdHsetnx)
+	hash("hmset", -4, fastWriteCmd, "Set multiple hash fields to multiple values", cmdHset)
+	hash("hget", 3, fastReadCmd, "Get the value of a hash field", cmdHget)
+	hash("hmget", -3, fastReadCmd, "Get the values of all the given hash fields", cmdHmget)
+	hash("hgetall", 2, readCmd, "Get all the fields and values in a hash", cmdHgetall)
+	hash("hkeys", 2, readCmd, "Get all the fields in a hash", cmdHgetall)
+	hash("hvals", 2, readCmd, "Get all the values in a hash", cmdHgetall)
+	hash("hdel", -3, fastWriteCmd, "Delete one or more hash fields", cmdHdel)
+	hash("hexists", 3, fastReadCmd, "Determine if a hash field exists", cmdHexists)
+	hash("hlen", 2, fastReadCmd, "Get the number of fields in a hash", cmdHlen)
+	hash("hstrlen", 3, fastReadCmd, "Get the length of the value of a hash field", cmdHstrlen)
+	hash("hincrby", 4, fastWriteCmd, "Increment the integer value of a hash field by the given number", cmdHincrby)
+	hash("hincrbyfloat", 4, fastWriteCmd, "Increment the float value of a hash field by the given amount", cmdHincrbyfloat)
+	hash("hrandfield", -2, readCmd, "Get one or multiple random fields from a hash", cmdHrandfield)
+	hash("hscan", -3, readCmd, "Incrementally iterate hash fields and associated values", cmdHscan)
 }
 
 // HSET key field value [field value ...] (and HMSET): set fields, creating

@@ -11,39 +11,30 @@ import (
 
 // registerKeys registers the generic key commands.
 func registerKeys(t *Table) {
-	gen := func(name string, arity int, flags Flags, first, last, step int, summary string, h Handler) {
-		t.Register(&Command{Name: name, Arity: arity, Flags: flags, FirstKey: first, LastKey: last, Step: step,
-			Group: "generic", Summary: summary, Handler: h})
-	}
-	const (
-		r  = FlagRead
-		rf = FlagRead | FlagFast
-		w  = FlagWrite
-		wf = FlagWrite | FlagFast
-	)
-	gen("del", -2, w, 1, -1, 1, "Delete a key", cmdDel)
-	gen("unlink", -2, wf, 1, -1, 1,
+	gen := t.keyedRegistrar("generic")
+	gen("del", -2, writeCmd, 1, -1, 1, "Delete a key", cmdDel)
+	gen("unlink", -2, fastWriteCmd, 1, -1, 1,
 		"Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", cmdDel)
-	gen("exists", -2, rf, 1, -1, 1, "Determine if a key exists", cmdExists)
-	gen("type", 2, rf, 1, 1, 1, "Determine the type stored at key", cmdType)
-	gen("touch", -2, rf, 1, -1, 1,
+	gen("exists", -2, fastReadCmd, 1, -1, 1, "Determine if a key exists", cmdExists)
+	gen("type", 2, fastReadCmd, 1, 1, 1, "Determine the type stored at key", cmdType)
+	gen("touch", -2, fastReadCmd, 1, -1, 1,
 		"Alters the last access time of a key(s). Returns the number of existing keys specified.", cmdExists)
-	gen("expire", -3, wf, 1, 1, 1, "Set a key's time to live in seconds", cmdExpire)
-	gen("pexpire", -3, wf, 1, 1, 1, "Set a key's time to live in milliseconds", cmdExpire)
-	gen("expireat", -3, wf, 1, 1, 1, "Set the expiration for a key as a UNIX timestamp", cmdExpire)
-	gen("pexpireat", -3, wf, 1, 1, 1,
+	gen("expire", -3, fastWriteCmd, 1, 1, 1, "Set a key's time to live in seconds", cmdExpire)
+	gen("pexpire", -3, fastWriteCmd, 1, 1, 1, "Set a key's time to live in milliseconds", cmdExpire)
+	gen("expireat", -3, fastWriteCmd, 1, 1, 1, "Set the expiration for a key as a UNIX timestamp", cmdExpire)
+	gen("pexpireat", -3, fastWriteCmd, 1, 1, 1,
 		"Set the expiration for a key as a UNIX timestamp specified in milliseconds", cmdExpire)
-	gen("ttl", 2, rf, 1, 1, 1, "Get the time to live for a key in seconds", cmdTTL)
-	gen("pttl", 2, rf, 1, 1, 1, "Get the time to live for a key in milliseconds", cmdTTL)
-	gen("expiretime", 2, rf, 1, 1, 1, "Get the expiration Unix timestamp for a key", cmdTTL)
-	gen("pexpiretime", 2, rf, 1, 1, 1, "Get the expiration Unix timestamp for a key in milliseconds", cmdTTL)
-	gen("persist", 2, wf, 1, 1, 1, "Remove the expiration from a key", cmdPersist)
-	gen("keys", 2, r, 0, 0, 0, "Find all keys matching the given pattern", cmdKeys)
-	gen("scan", -2, r, 0, 0, 0, "Incrementally iterate the keys space", cmdScan)
-	gen("rename", 3, w, 1, 2, 1, "Rename a key", cmdRename)
-	gen("renamenx", 3, wf, 1, 2, 1, "Rename a key, only if the new key does not exist", cmdRename)
-	gen("copy", -3, w, 1, 2, 1, "Copy a key", cmdCopy)
-	gen("randomkey", 1, r, 0, 0, 0, "Return a random key from the keyspace", cmdRandomkey)
+	gen("ttl", 2, fastReadCmd, 1, 1, 1, "Get the time to live for a key in seconds", cmdTTL)
+	gen("pttl", 2, fastReadCmd, 1, 1, 1, "Get the time to live for a key in milliseconds", cmdTTL)
+	gen("expiretime", 2, fastReadCmd, 1, 1, 1, "Get the expiration Unix timestamp for a key", cmdTTL)
+	gen("pexpiretime", 2, fastReadCmd, 1, 1, 1, "Get the expiration Unix timestamp for a key in milliseconds", cmdTTL)
+	gen("persist", 2, fastWriteCmd, 1, 1, 1, "Remove the expiration from a key", cmdPersist)
+	gen("keys", 2, readCmd, 0, 0, 0, "Find all keys matching the given pattern", cmdKeys)
+	gen("scan", -2, readCmd, 0, 0, 0, "Incrementally iterate the keys space", cmdScan)
+	gen("rename", 3, writeCmd, 1, 2, 1, "Rename a key", cmdRename)
+	gen("renamenx", 3, fastWriteCmd, 1, 2, 1, "Rename a key, only if the new key does not exist", cmdRename)
+	gen("copy", -3, writeCmd, 1, 2, 1, "Copy a key", cmdCopy)
+	gen("randomkey", 1, readCmd, 0, 0, 0, "Return a random key from the keyspace", cmdRandomkey)
 }
 
 // DEL key [key ...] (and UNLINK): delete keys of any type. Replies with

@@ -11,37 +11,28 @@ import (
 
 // registerStrings registers the string commands.
 func registerStrings(t *Table) {
-	str := func(name string, arity int, flags Flags, first, last, step int, summary string, h Handler) {
-		t.Register(&Command{Name: name, Arity: arity, Flags: flags, FirstKey: first, LastKey: last, Step: step,
-			Group: "string", Summary: summary, Handler: h})
-	}
-	const (
-		r  = FlagRead
-		rf = FlagRead | FlagFast
-		w  = FlagWrite
-		wf = FlagWrite | FlagFast
-	)
-	str("get", 2, rf, 1, 1, 1, "Get the value of a key", cmdGet)
-	str("set", -3, w, 1, 1, 1, "Set the string value of a key", cmdSet)
-	str("setnx", 3, wf, 1, 1, 1, "Set the value of a key, only if the key does not exist", cmdSetnx)
-	str("setex", 4, w, 1, 1, 1, "Set the value and expiration of a key", cmdSetex)
-	str("psetex", 4, w, 1, 1, 1, "Set the value and expiration in milliseconds of a key", cmdSetex)
-	str("mget", -2, rf, 1, -1, 1, "Get the values of all the given keys", cmdMget)
-	str("mset", -3, w, 1, -1, 2, "Set multiple keys to multiple values", cmdMset)
-	str("msetnx", -3, w, 1, -1, 2, "Set multiple keys to multiple values, only if none of the keys exist", cmdMset)
-	str("getset", 3, wf, 1, 1, 1, "Set the string value of a key and return its old value", cmdGetset)
-	str("getdel", 2, wf, 1, 1, 1, "Get the value of a key and delete the key", cmdGetdel)
-	str("getex", -2, wf, 1, 1, 1, "Get the value of a key and optionally set its expiration", cmdGetex)
-	str("append", 3, wf, 1, 1, 1, "Append a value to a key", cmdAppend)
-	str("strlen", 2, rf, 1, 1, 1, "Get the length of the value stored in a key", cmdStrlen)
-	str("incr", 2, wf, 1, 1, 1, "Increment the integer value of a key by one", cmdIncrDecr)
-	str("decr", 2, wf, 1, 1, 1, "Decrement the integer value of a key by one", cmdIncrDecr)
-	str("incrby", 3, wf, 1, 1, 1, "Increment the integer value of a key by the given amount", cmdIncrDecr)
-	str("decrby", 3, wf, 1, 1, 1, "Decrement the integer value of a key by the given number", cmdIncrDecr)
-	str("incrbyfloat", 3, wf, 1, 1, 1, "Increment the float value of a key by the given amount", cmdIncrbyfloat)
-	str("getrange", 4, r, 1, 1, 1, "Get a substring of the string stored at a key", cmdGetrange)
-	str("substr", 4, r, 1, 1, 1, "Get a substring of the string stored at a key", cmdGetrange)
-	str("setrange", 4, w, 1, 1, 1, "Overwrite part of a string at key starting at the specified offset", cmdSetrange)
+	str := t.keyedRegistrar("string")
+	str("get", 2, fastReadCmd, 1, 1, 1, "Get the value of a key", cmdGet)
+	str("set", -3, writeCmd, 1, 1, 1, "Set the string value of a key", cmdSet)
+	str("setnx", 3, fastWriteCmd, 1, 1, 1, "Set the value of a key, only if the key does not exist", cmdSetnx)
+	str("setex", 4, writeCmd, 1, 1, 1, "Set the value and expiration of a key", cmdSetex)
+	str("psetex", 4, writeCmd, 1, 1, 1, "Set the value and expiration in milliseconds of a key", cmdSetex)
+	str("mget", -2, fastReadCmd, 1, -1, 1, "Get the values of all the given keys", cmdMget)
+	str("mset", -3, writeCmd, 1, -1, 2, "Set multiple keys to multiple values", cmdMset)
+	str("msetnx", -3, writeCmd, 1, -1, 2, "Set multiple keys to multiple values, only if none of the keys exist", cmdMset)
+	str("getset", 3, fastWriteCmd, 1, 1, 1, "Set the string value of a key and return its old value", cmdGetset)
+	str("getdel", 2, fastWriteCmd, 1, 1, 1, "Get the value of a key and delete the key", cmdGetdel)
+	str("getex", -2, fastWriteCmd, 1, 1, 1, "Get the value of a key and optionally set its expiration", cmdGetex)
+	str("append", 3, fastWriteCmd, 1, 1, 1, "Append a value to a key", cmdAppend)
+	str("strlen", 2, fastReadCmd, 1, 1, 1, "Get the length of the value stored in a key", cmdStrlen)
+	str("incr", 2, fastWriteCmd, 1, 1, 1, "Increment the integer value of a key by one", cmdIncrDecr)
+	str("decr", 2, fastWriteCmd, 1, 1, 1, "Decrement the integer value of a key by one", cmdIncrDecr)
+	str("incrby", 3, fastWriteCmd, 1, 1, 1, "Increment the integer value of a key by the given amount", cmdIncrDecr)
+	str("decrby", 3, fastWriteCmd, 1, 1, 1, "Decrement the integer value of a key by the given number", cmdIncrDecr)
+	str("incrbyfloat", 3, fastWriteCmd, 1, 1, 1, "Increment the float value of a key by the given amount", cmdIncrbyfloat)
+	str("getrange", 4, readCmd, 1, 1, 1, "Get a substring of the string stored at a key", cmdGetrange)
+	str("substr", 4, readCmd, 1, 1, 1, "Get a substring of the string stored at a key", cmdGetrange)
+	str("setrange", 4, writeCmd, 1, 1, 1, "Overwrite part of a string at key starting at the specified offset", cmdSetrange)
 }
 
 // GET key: the value as a bulk string, null if key does not exist,
