@@ -12,8 +12,8 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/murr-sidecar ./cmd
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/murr-sidecar /usr/local/bin/murr-sidecar
-COPY --from=build --chown=nonroot:nonroot /out/data /data
-USER nonroot:nonroot
+COPY --from=build --chown=65532:65532 /out/data /data
+USER 65532:65532
 # In a pod the app reaches the sidecar over loopback; in a container the
 # listeners must bind all interfaces to be reachable through the port map.
 ENV MURR_LISTEN=0.0.0.0:6379 \
