@@ -477,13 +477,6 @@ func isHex(c byte) bool {
 	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
 }
 
-// sortedStrings returns a sorted copy.
-func sortedStrings(s []string) []string {
-	s = slices.Clone(s)
-	slices.Sort(s)
-	return s
-}
-
 func TestRawClientSplitArgs(t *testing.T) {
 	cases := []struct {
 		in   string

@@ -3,7 +3,6 @@ package resp
 import (
 	"math"
 	"strconv"
-	"strings"
 )
 
 // parseInt parses b as Redis's string2ll does: strict decimal int64.
@@ -24,44 +23,8 @@ func intArg(b []byte) (int64, error) {
 	return n, nil
 }
 
-// parseFloat parses b as Redis's string-to-long-double conversion does:
-// no surrounding spaces, the whole string consumed, NaN refused.
-func parseFloat(b []byte) (float64, bool) {
-	if len(b) == 0 || len(b) > 5000 || isSpace(b[0]) || isSpace(b[len(b)-1]) {
-		return 0, false
-	}
-	s := string(b)
-	if strings.ContainsRune(s, '_') {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		// strtold saturates out-of-range values to ±inf instead of failing.
-		if ne, ok := err.(*strconv.NumError); !ok || ne.Err != strconv.ErrRange {
-			return 0, false
-		}
-	}
-	if math.IsNaN(f) {
-		return 0, false
-	}
-	return f, true
-}
-
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
-
-// formatFloat formats f as Redis replies with computed floats
-// (INCRBYFLOAT, HINCRBYFLOAT): shortest decimal that round-trips, never
-// exponent notation for ordinary magnitudes, "inf"/"-inf" for infinities.
-func formatFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
 // equalFold reports whether b equals the lower-case word s, ignoring case.
