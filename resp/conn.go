@@ -18,17 +18,18 @@ const flushThreshold = 64 << 10
 func (s *Server) serveConn(c *Client) {
 	defer s.closeConn(c)
 	group := make([]pending, 0, maxGroup)
-	var args [][]byte // a command read but not yet run
+	var next resolved // a command read and resolved but not yet run, if next.args != nil
 	for {
+		var args [][]byte
 		var err error
-		if args == nil {
+		if next.args == nil {
 			args, err = c.rd.Next()
 		}
 		if err != nil {
 			s.protocolError(c, err)
 			return
 		}
-		if args == nil {
+		if next.args == nil && args == nil {
 			if !s.flush(c) {
 				return
 			}
@@ -38,28 +39,33 @@ func (s *Server) serveConn(c *Client) {
 			}
 			continue
 		}
-		if cmd := s.groupable(c, args); cmd != nil {
+		cur := next
+		if cur.args == nil {
+			cur = s.resolveArgs(c, args)
+		}
+		next = resolved{}
+		if !s.groupable(c, &cur) {
+			s.dispatch(c, &cur)
+		} else {
 			// Gather the data commands that follow it in the pipeline;
 			// the first one that cannot join runs after the group.
-			group = append(group[:0], pending{cmd, args})
-			for args = nil; len(group) < maxGroup; args = nil {
+			group = append(group[:0], pending{cur.cmd, cur.args})
+			for len(group) < maxGroup {
 				if args, err = c.rd.Next(); err != nil || args == nil {
 					break
 				}
-				next := s.groupable(c, args)
-				if next == nil {
+				r := s.resolveArgs(c, args)
+				if !s.groupable(c, &r) {
+					next = r
 					break
 				}
-				group = append(group, pending{next, args})
+				group = append(group, pending{r.cmd, r.args})
 			}
 			s.runGroup(c, group)
 			if err != nil {
 				s.protocolError(c, err)
 				return
 			}
-		} else {
-			s.execute(c, args)
-			args = nil
 		}
 		if c.closeAfterReply {
 			s.flush(c)

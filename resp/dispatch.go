@@ -8,12 +8,30 @@ import (
 	"github.com/murr-sidecar/murr-sidecar/engine"
 )
 
+// resolved is a command read from a client, looked up and checked.
+type resolved struct {
+	args      [][]byte
+	cmd       *Command // nil if unknown
+	rejection string   // non-empty: the error reply instead of running it
+}
+
+func (s *Server) resolveArgs(c *Client, args [][]byte) resolved {
+	cmd, rejection := s.resolve(c, args)
+	return resolved{args: args, cmd: cmd, rejection: rejection}
+}
+
 // execute runs one command the way Redis's processCommand does: look it
 // up, check arity and authentication, queue it inside MULTI, else call it.
 func (s *Server) execute(c *Client, args [][]byte) {
+	r := s.resolveArgs(c, args)
+	s.dispatch(c, &r)
+}
+
+// dispatch is execute for a command already resolved.
+func (s *Server) dispatch(c *Client, r *resolved) {
 	s.Stats.Commands.Add(1)
 	c.lastUse.Store(time.Now().UnixMilli())
-	cmd, rejection := s.resolve(c, args)
+	cmd, rejection, args := r.cmd, r.rejection, r.args
 	if rejection != "" {
 		if cmd != nil && cmd.Name == "exec" {
 			// A rejected EXEC ends the transaction, as Redis's execCommandAbort.

@@ -27,18 +27,12 @@ type pending struct {
 // changes nothing, exactly as without grouping.
 var errRetrySingly = errors.New("resp: retry group one command at a time")
 
-// groupable returns the command for args if it may join a group: a data
-// command that resolves cleanly, outside MULTI, on a connection without
+// groupable reports whether a resolved command may join a group: a data
+// command that resolved cleanly, outside MULTI, on a connection without
 // client-side caching (which tracks keys command by command).
-func (s *Server) groupable(c *Client, args [][]byte) *Command {
-	if c.multi != nil || c.tracking.Load() {
-		return nil
-	}
-	cmd, rejection := s.resolve(c, args)
-	if rejection != "" || cmd.Flags&(FlagRead|FlagWrite) == 0 {
-		return nil
-	}
-	return cmd
+func (s *Server) groupable(c *Client, r *resolved) bool {
+	return r.rejection == "" && c.multi == nil && !c.tracking.Load() &&
+		r.cmd.Flags&(FlagRead|FlagWrite) != 0
 }
 
 // runGroup runs a group of groupable commands.
