@@ -4,13 +4,20 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // Check verifies the keyspace's invariants: the key and expiry counters
 // match the records, every expiry has its index entry, every hash's size
-// matches its fields, and no field belongs to a hash that does not exist.
-// It reads everything, so it is for tests and offline diagnosis.
+// matches its fields, no field belongs to a hash that does not exist, and
+// the tables' rows decode and match their stats (checkTables). It reads
+// everything, so it is for tests and offline diagnosis.
 func (db *DB) Check() error {
+	return errors.Join(db.checkKeyspace(), db.checkTables())
+}
+
+func (db *DB) checkKeyspace() error {
 	return db.View(func(tx *Txn) error {
 		var errs []error
 		bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("engine: check: "+format, args...)) }
@@ -79,4 +86,76 @@ func (db *DB) Check() error {
 		}
 		return errors.Join(errs...)
 	})
+}
+
+// checkTables verifies that every row belongs to a table in the catalog,
+// decodes (Layout.Check), and that each table's stats match its rows.
+func (db *DB) checkTables() error {
+	db.life.RLock()
+	defer db.life.RUnlock()
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	byID := make(map[uint64]*Table)
+	for _, t := range db.Tables() {
+		byID[t.id] = t
+	}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("engine: check: "+format, args...)) }
+	type tally struct{ rows, bytes int64 }
+	seen := make(map[uint64]*tally)
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixRow}, UpperBound: []byte{prefixTablesEnd}})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for valid := it.First(); valid; valid = it.Next() {
+		k := it.Key()
+		if len(k) < rowPrefixLen {
+			bad("row record key %x too short", k)
+			continue
+		}
+		id := binary.BigEndian.Uint64(k[1:rowPrefixLen])
+		t := byID[id]
+		if t == nil {
+			bad("row %q of table id %d, which is not in the catalog", k[rowPrefixLen:], id)
+			continue
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return err
+		}
+		row := v
+		if t.schema.TTLSeconds > 0 {
+			if len(v) < writeTimeLen {
+				bad("row %q of table %s has no write time", k[rowPrefixLen:], t.name)
+				continue
+			}
+			row = v[writeTimeLen:]
+		}
+		if err := t.layout.Check(row); err != nil {
+			bad("row %q of table %s: %v", k[rowPrefixLen:], t.name, err)
+		}
+		if partial, _ := t.layout.IsPartial(row); partial {
+			bad("row %q of table %s is stored partial", k[rowPrefixLen:], t.name)
+		}
+		if seen[id] == nil {
+			seen[id] = &tally{}
+		}
+		seen[id].rows++
+		seen[id].bytes += int64(len(k) - rowPrefixLen + len(v))
+	}
+	if err := it.Error(); err != nil {
+		return err
+	}
+	for id, t := range byID {
+		got := tally{}
+		if s := seen[id]; s != nil {
+			got = *s
+		}
+		if got.rows != t.Rows() || got.bytes != t.Bytes() {
+			bad("table %s: stats say %d rows/%d bytes, records %d/%d", t.name, t.Rows(), t.Bytes(), got.rows, got.bytes)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -22,6 +22,11 @@ type DB struct {
 	mu     sync.RWMutex
 	state  state // committed counters; guarded by mu
 	closed atomic.Bool
+	// life is held shared by table operations, which use Pebble outside
+	// mu, and exclusively by Close before it closes Pebble.
+	life sync.RWMutex
+
+	catalog atomic.Pointer[catalog] // tables; see tables.go
 
 	watches watchRegistry
 	stats   stats
@@ -40,15 +45,17 @@ type DB struct {
 // state is the engine's persistent bookkeeping, rewritten in the same
 // batch as any change to it so it never disagrees with the data.
 type state struct {
-	keys    int64  // user keys, including expired ones not yet reclaimed
-	expires int64  // keys with an expiry
-	nextID  uint64 // next hash id
+	keys        int64  // user keys, including expired ones not yet reclaimed
+	expires     int64  // keys with an expiry
+	nextID      uint64 // next hash id
+	nextTableID uint64 // next table id; ids are never reused
 }
 
 func (s state) encode() []byte {
 	b := binary.BigEndian.AppendUint64(nil, uint64(s.keys))
 	b = binary.BigEndian.AppendUint64(b, uint64(s.expires))
-	return binary.BigEndian.AppendUint64(b, s.nextID)
+	b = binary.BigEndian.AppendUint64(b, s.nextID)
+	return binary.BigEndian.AppendUint64(b, s.nextTableID)
 }
 
 // Open opens (creating if needed) the keyspace in opts.Dir and starts the
@@ -72,13 +79,18 @@ func Open(opts Options) (*DB, error) {
 		pdb.Close()
 		return nil, err
 	}
+	if err := db.loadCatalog(); err != nil {
+		pdb.Close()
+		return nil, err
+	}
 	db.keys.Store(db.state.keys)
 	db.expires.Store(db.state.expires)
-	db.bg.Add(1)
-	go db.activeExpireLoop()
+	db.bg.Add(2)
+	go db.every(opts.ActiveExpireInterval, db.activeExpire)
+	go db.every(opts.ActiveExpireInterval, db.reclaimExpiredRows)
 	if opts.Fsync == FsyncEverySec {
 		db.bg.Add(1)
-		go db.syncLoop()
+		go db.every(time.Second, db.syncUnsynced)
 	}
 	return db, nil
 }
@@ -110,20 +122,25 @@ func pebbleOptions(o Options) *pebble.Options {
 func (db *DB) loadState() error {
 	v, closer, err := db.pdb.Get(stateKey)
 	if errors.Is(err, pebble.ErrNotFound) {
-		db.state = state{nextID: 1}
+		db.state = state{nextID: 1, nextTableID: 1}
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("engine: read state: %w", err)
 	}
 	defer closer.Close()
-	if len(v) != 24 {
+	// Data directories written before tables existed have no table id.
+	if len(v) != 24 && len(v) != 32 {
 		return fmt.Errorf("engine: corrupt state record (%d bytes)", len(v))
 	}
 	db.state = state{
-		keys:    int64(binary.BigEndian.Uint64(v)),
-		expires: int64(binary.BigEndian.Uint64(v[8:])),
-		nextID:  binary.BigEndian.Uint64(v[16:]),
+		keys:        int64(binary.BigEndian.Uint64(v)),
+		expires:     int64(binary.BigEndian.Uint64(v[8:])),
+		nextID:      binary.BigEndian.Uint64(v[16:]),
+		nextTableID: 1,
+	}
+	if len(v) == 32 {
+		db.state.nextTableID = binary.BigEndian.Uint64(v[24:])
 	}
 	return nil
 }
@@ -135,6 +152,8 @@ func (db *DB) Close() error {
 	}
 	close(db.stop)
 	db.bg.Wait()
+	db.life.Lock()
+	defer db.life.Unlock()
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	var errs []error
@@ -229,6 +248,9 @@ func (db *DB) update(fn func(tx *Txn) error) (wrote bool, err error) {
 			return false, fmt.Errorf("engine: commit: %w", err)
 		}
 		db.state = tx.st
+		if tx.flushed {
+			db.setCatalog(catalog{})
+		}
 		db.keys.Store(tx.st.keys)
 		db.expires.Store(tx.st.expires)
 		db.watches.flagTouched(changed)
@@ -246,22 +268,27 @@ func (db *DB) update(fn func(tx *Txn) error) (wrote bool, err error) {
 	return wrote, err
 }
 
-// syncLoop implements FsyncEverySec.
-func (db *DB) syncLoop() {
+// every runs fn every d until Close, as one of the background loops.
+func (db *DB) every(d time.Duration, fn func()) {
 	defer db.bg.Done()
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-db.stop:
 			return
 		case <-t.C:
-			if db.unsynced.Swap(false) {
-				if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
-					db.syncErrs.Error(db.opts.Logger, "engine: periodic WAL sync failed", err)
-					db.unsynced.Store(true)
-				}
-			}
+			fn()
+		}
+	}
+}
+
+// syncUnsynced implements FsyncEverySec; it runs every second.
+func (db *DB) syncUnsynced() {
+	if db.unsynced.Swap(false) {
+		if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+			db.syncErrs.Error(db.opts.Logger, "engine: periodic WAL sync failed", err)
+			db.unsynced.Store(true)
 		}
 	}
 }

@@ -10,6 +10,10 @@ var (
 	ErrNoSuchKey = errors.New("engine: no such key")
 	// ErrReadOnly is returned when a write is attempted in a View.
 	ErrReadOnly = errors.New("engine: write in a read-only transaction")
+	// ErrNoTable is wrapped by errors about a table that does not exist.
+	ErrNoTable = errors.New("no such table")
+	// ErrTableExists is wrapped when creating a table whose name is taken.
+	ErrTableExists = errors.New("already exists")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("engine: closed")
 )

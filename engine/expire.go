@@ -4,34 +4,23 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"time"
 )
 
-// activeExpireLoop reclaims expired keys in the background so they stop
-// taking space even if nobody reads them again.
-func (db *DB) activeExpireLoop() {
-	defer db.bg.Done()
-	t := time.NewTicker(db.opts.ActiveExpireInterval)
-	defer t.Stop()
+// activeExpire reclaims expired keys so they stop taking space even if
+// nobody reads them again; it runs every ActiveExpireInterval.
+func (db *DB) activeExpire() {
+	// Steps of bounded size keep the write lock short; go on while a step
+	// came back full, until the backlog is gone or we stop.
 	for {
-		select {
-		case <-db.stop:
+		n, err := db.expireStep()
+		if err != nil {
+			if !errors.Is(err, ErrClosed) {
+				db.expireErrs.Error(db.opts.Logger, "engine: active expiry", err)
+			}
 			return
-		case <-t.C:
 		}
-		// Steps of bounded size keep the write lock short; go on while a
-		// step came back full, until the backlog is gone or we stop.
-		for {
-			n, err := db.expireStep()
-			if err != nil {
-				if !errors.Is(err, ErrClosed) {
-					db.expireErrs.Error(db.opts.Logger, "engine: active expiry", err)
-				}
-				break
-			}
-			if n < db.opts.ActiveExpireBatch || db.closed.Load() {
-				break
-			}
+		if n < db.opts.ActiveExpireBatch || db.closed.Load() {
+			return
 		}
 	}
 }

@@ -141,7 +141,8 @@ func (tx *Txn) deleteMetaOnly(key []byte, m *meta) error {
 	return nil
 }
 
-// Flush deletes every key, in a few range deletions whatever the size.
+// Flush deletes every key and every table, in a few range deletions
+// whatever the size.
 func (tx *Txn) Flush() error {
 	b, err := tx.batch()
 	if err != nil {
@@ -151,6 +152,10 @@ func (tx *Txn) Flush() error {
 		return err
 	}
 	if err := b.DeleteRange([]byte{prefixMeta}, []byte{prefixEnd}, nil); err != nil {
+		return err
+	}
+	// Tables go too: FLUSHALL leaves nothing, as in Redis.
+	if err := b.DeleteRange([]byte{prefixTable}, []byte{prefixTablesEnd}, nil); err != nil {
 		return err
 	}
 	tx.st.keys, tx.st.expires = 0, 0

@@ -46,6 +46,10 @@ type Options struct {
 	// ActiveExpireBatch bounds the keys reclaimed per locked step, so the
 	// loop never holds the write lock long. Default 512.
 	ActiveExpireBatch int
+	// TableReclaimBatch bounds the rows of one table that the background
+	// loop scans per ActiveExpireInterval for rows past the table's TTL.
+	// Default 8192.
+	TableReclaimBatch int
 	// Logger receives engine events. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -66,6 +70,9 @@ func (o Options) EnsureDefaults() Options {
 	}
 	if o.ActiveExpireBatch == 0 {
 		o.ActiveExpireBatch = 512
+	}
+	if o.TableReclaimBatch == 0 {
+		o.TableReclaimBatch = 8192
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -93,6 +100,9 @@ func (o Options) Validate() error {
 	}
 	if o.ActiveExpireBatch < 0 {
 		errs = append(errs, fmt.Errorf("engine: ActiveExpireBatch %d < 0", o.ActiveExpireBatch))
+	}
+	if o.TableReclaimBatch < 0 {
+		errs = append(errs, fmt.Errorf("engine: TableReclaimBatch %d < 0", o.TableReclaimBatch))
 	}
 	return errors.Join(errs...)
 }

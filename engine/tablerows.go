@@ -1,0 +1,316 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/murr-sidecar/murr-sidecar/columnar"
+)
+
+// A row record is the row, preceded in tables with a TTL by the time it
+// was last written (unix ms, 8 bytes big-endian): a row not written for
+// the TTL reads as missing.
+const writeTimeLen = 8
+
+// appendRecord appends the stored record of row, written at nowMs.
+func (t *Table) appendRecord(dst []byte, nowMs int64, row []byte) []byte {
+	if t.schema.TTLSeconds > 0 {
+		dst = binary.BigEndian.AppendUint64(dst, uint64(nowMs))
+	}
+	return append(dst, row...)
+}
+
+// liveRow returns the row of a stored record, or nil if the record is
+// past the table's TTL at nowMs. A record too short for its write time is
+// returned as a row, which the row codec then reports as corrupt.
+func (t *Table) liveRow(rec []byte, nowMs int64) columnar.Row {
+	if t.schema.TTLSeconds == 0 || len(rec) < writeTimeLen {
+		return rec
+	}
+	if int64(binary.BigEndian.Uint64(rec))+t.ttlMs() <= nowMs {
+		return nil
+	}
+	return rec[writeTimeLen:]
+}
+
+// begin enters a table operation: it keeps Close from closing Pebble
+// under it and checks that t is still in the catalog. Call the returned
+// function when done.
+func (db *DB) begin(t *Table) (func(), error) {
+	db.life.RLock()
+	if db.closed.Load() {
+		db.life.RUnlock()
+		return nil, ErrClosed
+	}
+	if !db.current(t) {
+		db.life.RUnlock()
+		return nil, noTable(t.name)
+	}
+	return db.life.RUnlock, nil
+}
+
+func (t *Table) newIter(db *DB) (*pebble.Iterator, error) {
+	lower := t.rowPrefix()
+	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: prefixSuccessor(lower)})
+	if err != nil {
+		return nil, fmt.Errorf("engine: table %s: %w", t.name, err)
+	}
+	return it, nil
+}
+
+// tableWrite is one writer's turn on a table: it holds the table's writer
+// lock, an iterator to read the rows it replaces and the batch it builds.
+type tableWrite struct {
+	it  *pebble.Iterator
+	b   *pebble.Batch
+	now int64
+	end func()
+}
+
+// beginWrite starts a tableWrite with a batch of the given initial size
+// (0 for the default). Call end when done.
+func (db *DB) beginWrite(t *Table, batchSize int) (*tableWrite, error) {
+	done, err := db.begin(t)
+	if err != nil {
+		return nil, err
+	}
+	t.wmu.Lock()
+	it, err := t.newIter(db)
+	if err != nil {
+		t.wmu.Unlock()
+		done()
+		return nil, err
+	}
+	w := &tableWrite{it: it, b: db.pdb.NewBatchWithSize(batchSize), now: nowMs()}
+	w.end = func() {
+		w.b.Close()
+		w.it.Close()
+		t.wmu.Unlock()
+		done()
+	}
+	return w, nil
+}
+
+// seek positions it at the record of row key k (a full record key) and
+// returns its value, or ok=false if there is none.
+func seek(it *pebble.Iterator, k []byte) (v []byte, ok bool, err error) {
+	if !it.SeekGE(k) || !bytes.Equal(it.Key(), k) {
+		return nil, false, it.Error()
+	}
+	v, err = it.ValueAndErr()
+	return v, err == nil, err
+}
+
+// keyOrder returns the indexes 0..n-1 ordered by key(i), stably, so that
+// equal keys keep their request order. Visiting rows in key order lets one
+// Pebble iterator move forward through the table instead of seeking from
+// the top for every key.
+func keyOrder(n int, key func(i int) []byte) []int32 {
+	order := make([]int32, n)
+	sorted := true
+	for i := range order {
+		order[i] = int32(i)
+		if i > 0 && sorted && bytes.Compare(key(i-1), key(i)) > 0 {
+			sorted = false
+		}
+	}
+	if !sorted {
+		slices.SortStableFunc(order, func(a, b int32) int { return bytes.Compare(key(int(a)), key(int(b))) })
+	}
+	return order
+}
+
+// WriteRows applies the updates in u to t, in order, as one atomic batch:
+// each update's columns replace the stored ones, the others are kept (see
+// columnar.Layout.Merge), and a row past the TTL is replaced as if it did
+// not exist. It returns the number of updates applied. The write is
+// durable per the fsync policy when WriteRows returns.
+func (db *DB) WriteRows(t *Table, u *columnar.Updates) (int, error) {
+	w, err := db.beginWrite(t, u.Bytes()+u.Len()*(16+writeTimeLen))
+	if err != nil {
+		return 0, err
+	}
+	defer w.end()
+	if u.Len() == 0 {
+		return 0, nil
+	}
+	it, b, now := w.it, w.b, w.now
+	order := keyOrder(u.Len(), func(i int) []byte { k, _ := u.At(i); return k })
+	var (
+		addRows, addBytes int64
+		rk, merged, next  []byte
+	)
+	for i := 0; i < len(order); {
+		key, upd := u.At(int(order[i]))
+		rk = t.rowKey(rk[:0], key)
+		old, existed, err := seek(it, rk)
+		if err != nil {
+			return 0, fmt.Errorf("engine: write %s: %w", t.name, err)
+		}
+		if existed {
+			addBytes -= int64(len(key) + len(old))
+		} else {
+			addRows++
+		}
+		if merged, err = t.layout.Merge(merged[:0], t.liveRow(old, now), upd); err != nil {
+			return 0, fmt.Errorf("row %q: %w", key, err)
+		}
+		// Later updates of the same key apply on top, in request order.
+		for i++; i < len(order); i++ {
+			k2, upd2 := u.At(int(order[i]))
+			if !bytes.Equal(k2, key) {
+				break
+			}
+			if next, err = t.layout.Merge(next[:0], merged, upd2); err != nil {
+				return 0, fmt.Errorf("row %q: %w", key, err)
+			}
+			merged, next = next, merged
+		}
+		rec := b.SetDeferred(len(rk), t.recordLen(len(merged)))
+		copy(rec.Key, rk)
+		t.appendRecord(rec.Value[:0], now, merged)
+		if err := rec.Finish(); err != nil {
+			return 0, fmt.Errorf("engine: write %s: %w", t.name, err)
+		}
+		addBytes += int64(len(key) + t.recordLen(len(merged)))
+	}
+	if err := db.commitTableBatch(t, b, addRows, addBytes); err != nil {
+		return 0, err
+	}
+	return u.Len(), nil
+}
+
+func (t *Table) recordLen(rowLen int) int {
+	if t.schema.TTLSeconds > 0 {
+		return writeTimeLen + rowLen
+	}
+	return rowLen
+}
+
+// commitTableBatch adds t's new stats to b and commits it, unless t was
+// dropped or flushed since the caller began (then its rows must not come
+// back). The caller holds t.wmu.
+func (db *DB) commitTableBatch(t *Table, b *pebble.Batch, addRows, addBytes int64) error {
+	rows, size := t.rows.Load()+addRows, t.bytes.Load()+addBytes
+	if err := b.Set(t.statsKey(), encodeTableStats(rows, size), nil); err != nil {
+		return fmt.Errorf("engine: write %s: %w", t.name, err)
+	}
+	// The shared keyspace lock orders the commit against FLUSHALL, which
+	// empties the catalog under the exclusive one.
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if !db.current(t) {
+		return noTable(t.name)
+	}
+	if err := b.Commit(db.commitSync()); err != nil {
+		return fmt.Errorf("engine: commit %s: %w", t.name, err)
+	}
+	t.rows.Store(rows)
+	t.bytes.Store(size)
+	db.stats.writes.Add(1)
+	return nil
+}
+
+// ReadRows reads the rows of keys from t and calls fn for each, in keys'
+// order (duplicates included), with row nil if the key has no row or its
+// row is past the TTL. row is only valid during the call. All rows come
+// from one consistent view of the table: a concurrent write is seen whole
+// or not at all.
+func (db *DB) ReadRows(t *Table, keys [][]byte, fn func(i int, row columnar.Row) error) error {
+	done, err := db.begin(t)
+	if err != nil {
+		return err
+	}
+	defer done()
+	it, err := t.newIter(db)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	now := nowMs()
+
+	// Rows are gathered in key order, then handed out in request order.
+	order := keyOrder(len(keys), func(i int) []byte { return keys[i] })
+	spans := make([]int32, 2*len(keys)) // start, end in buf; end < 0: missing
+	var buf, rk []byte
+	for j, i := range order {
+		if j > 0 && bytes.Equal(keys[order[j-1]], keys[i]) {
+			p := order[j-1]
+			spans[2*i], spans[2*i+1] = spans[2*p], spans[2*p+1]
+			continue
+		}
+		rk = t.rowKey(rk[:0], keys[i])
+		v, ok, err := seek(it, rk)
+		if err != nil {
+			return fmt.Errorf("engine: read %s: %w", t.name, err)
+		}
+		row := t.liveRow(v, now)
+		if !ok || row == nil {
+			spans[2*i+1] = -1
+			continue
+		}
+		spans[2*i] = int32(len(buf))
+		buf = append(buf, row...)
+		spans[2*i+1] = int32(len(buf))
+	}
+	for i := range keys {
+		var row columnar.Row
+		if end := spans[2*i+1]; end >= 0 {
+			row = buf[spans[2*i]:end:end]
+		}
+		if err := fn(i, row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteRows deletes the rows of keys from t in one atomic batch and
+// returns how many existed (a row past the TTL counts as missing, as an
+// expired key does for DEL; it is deleted all the same).
+func (db *DB) DeleteRows(t *Table, keys [][]byte) (int, error) {
+	w, err := db.beginWrite(t, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer w.end()
+	it, b, now := w.it, w.b, w.now
+	order := keyOrder(len(keys), func(i int) []byte { return keys[i] })
+	var (
+		deleted          int
+		addRows, addSize int64
+		rk               []byte
+	)
+	for j, i := range order {
+		if j > 0 && bytes.Equal(keys[order[j-1]], keys[i]) {
+			continue
+		}
+		rk = t.rowKey(rk[:0], keys[i])
+		v, ok, err := seek(it, rk)
+		if err != nil {
+			return 0, fmt.Errorf("engine: delete from %s: %w", t.name, err)
+		}
+		if !ok {
+			continue
+		}
+		if t.liveRow(v, now) != nil {
+			deleted++
+		}
+		addRows--
+		addSize -= int64(len(keys[i]) + len(v))
+		if err := b.Delete(rk, nil); err != nil {
+			return 0, fmt.Errorf("engine: delete from %s: %w", t.name, err)
+		}
+	}
+	if addRows == 0 {
+		return 0, nil
+	}
+	if err := db.commitTableBatch(t, b, addRows, addSize); err != nil {
+		return 0, err
+	}
+	return deleted, nil
+}
