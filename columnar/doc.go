@@ -17,7 +17,22 @@
 // Rows are encoded by a RowBuilder and read through the table's Layout:
 // Layout.Value reads one column, Layout.Iter all present ones, and
 // Layout.Merge applies a partial-column update (RowBuilder.AppendUpdate) to
-// a stored row. The format is documented in rowcodec.go. Its promises:
+// a stored row.
+//
+// Ingest: ReadIPCStream (Arrow IPC, untrusted input), ReadParquet and
+// DecodeJSONColumns produce Arrow record batches; a Decoder checks a
+// batch's schema against the table's (Bind: names, exact types, or
+// numeric conversions with CAST) and turns its rows into Updates — keys
+// with partial rows — for the engine to store.
+//
+// Output: a ReadPlan resolves a MURR.READ column list; its Reply writes
+// the Arrow IPC stream of the rows straight into a pooled buffer (schema
+// message cached per plan, record batch message patched per reply), and
+// its JSONReply the HTTP API's JSON form. Type.Scalar and ListElem decode
+// single values for the RESP form. ParseJSONSchema and Schema.AppendJSON
+// are the HTTP API's JSON schemas.
+//
+// The row format is documented in rowcodec.go. Its promises:
 //
 //   - a null takes no bytes beyond the row's presence information, which is
 //     a bitmap or a list of present column ids, whichever is smaller;
@@ -29,8 +44,9 @@
 //
 // # Caveats
 //
-//   - This package does no I/O and knows nothing of the engine: callers
-//     store rows, schemas and TTLs themselves.
+//   - This package knows nothing of the engine: callers store rows,
+//     schemas and TTLs themselves. Its only I/O is reading the streams
+//     and files it is handed.
 //   - Value and Iter check only what they read; use Layout.Check to
 //     validate a whole row. Merge checks both of its inputs.
 //   - List elements cannot be null, and utf8 values are not checked for

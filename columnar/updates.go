@@ -55,3 +55,16 @@ func (u *Updates) Reset() {
 	u.ends = u.ends[:0]
 	u.keys = u.keys[:0]
 }
+
+// Truncate keeps the first n updates and drops the rest, keeping the
+// buffers, so a caller can undo the updates of a batch that failed halfway
+// (Decoder does). It panics if n is not in [0, Len()].
+func (u *Updates) Truncate(n int) {
+	end := 0
+	if n > 0 {
+		end = u.ends[n-1]
+	}
+	u.buf = u.buf[:end]
+	u.ends = u.ends[:n]
+	u.keys = u.keys[:n]
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -119,6 +120,9 @@ func ValidTableName(name string) error {
 		return errors.New("table name is empty")
 	case len(name) > MaxTableNameLen:
 		return fmt.Errorf("table name is %d bytes, more than %d", len(name), MaxTableNameLen)
+	case !utf8.ValidString(name):
+		// Names show up in metrics labels and JSON, which need UTF-8.
+		return fmt.Errorf("table name %q is not valid UTF-8", name)
 	}
 	return nil
 }

@@ -24,6 +24,9 @@ const (
 	FlagFast
 	// FlagAdmin marks server administration commands, for COMMAND INFO.
 	FlagAdmin
+	// FlagNoMulti refuses the command inside MULTI, as Redis's no-multi
+	// commands are refused.
+	FlagNoMulti
 )
 
 // Flag sets the command tables use most.

@@ -434,7 +434,7 @@ func commandMetaFor(c *Command) cmdMeta {
 	for _, f := range []struct {
 		flag Flags
 		name string
-	}{{FlagWrite, "write"}, {FlagRead, "readonly"}, {FlagAdmin, "admin"}, {FlagFast, "fast"}, {FlagNoAuth, "no_auth"}} {
+	}{{FlagWrite, "write"}, {FlagRead, "readonly"}, {FlagAdmin, "admin"}, {FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoMulti, "no_multi"}} {
 		if c.Flags&f.flag != 0 {
 			flags = append(flags, f.name)
 		}

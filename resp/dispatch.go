@@ -76,6 +76,9 @@ func (s *Server) resolve(c *Client, args [][]byte) (*Command, string) {
 	if !c.authenticated && cmd.Flags&FlagNoAuth == 0 {
 		return cmd, string(ErrNoAuth)
 	}
+	if c.multi != nil && cmd.Flags&FlagNoMulti != 0 {
+		return cmd, "ERR Command not allowed inside a transaction"
+	}
 	return cmd, ""
 }
 

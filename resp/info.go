@@ -542,4 +542,13 @@ func infoMurr(s *Server, b *infoBuilder) {
 		hitRatio = fmt.Sprintf("%.2f", float64(m.CacheHits)/float64(total))
 	}
 	b.str("block_cache_hit_ratio", hitRatio)
+	var rows, size int64
+	tables := s.db.Tables()
+	for _, t := range tables {
+		rows += t.Rows()
+		size += t.Bytes()
+	}
+	b.int("tables", int64(len(tables)))
+	b.int("table_rows", rows)
+	b.int("table_bytes", size)
 }

@@ -88,6 +88,7 @@ func NewServer(db *engine.DB, opts Options) *Server {
 	registerStrings(s.table)
 	registerKeys(s.table)
 	registerHashes(s.table)
+	registerTables(s.table)
 	registerServerCommands(s.table)
 	registerObject(s.table)
 	return s

@@ -38,6 +38,14 @@ type config struct {
 	workDir        string
 	keep           bool
 	verbose        bool
+
+	// ingest and sparse workloads
+	rows            int
+	ingestPipeline  int
+	ingestConns     int
+	writeBatchRows  int
+	ingestTimeLimit time.Duration
+	sidecarProfile  string
 }
 
 // workload is one benchmark: it measures both servers and returns a table.
@@ -50,6 +58,8 @@ type workload struct {
 // workloads lists every workload in the order --workloads=all runs them.
 var workloads = []workload{
 	{name: "ops", about: "ops/s of GET SET MGET HSET HGET HMGET, pipelined, redis-benchmark style", run: runOps},
+	{name: "ingest", about: "rows/s of loading --rows rows: pipelined SET and HSET, MURR.WRITE of Arrow IPC, HTTP PUT of Parquet", run: runIngest},
+	{name: "sparse", about: "storage bytes per row of a 100-column table with 2 columns set per row, and with all 100", run: runSparse},
 }
 
 // env is what a workload gets to work with.
@@ -89,6 +99,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.workDir, "work-dir", os.TempDir(), "where the temporary directory for data and binaries is made")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory")
 	fs.BoolVar(&cfg.verbose, "v", false, "print each redis-benchmark command line and its raw CSV")
+	fs.IntVar(&cfg.rows, "rows", 1_000_000, "ingest: rows loaded into each server (keys \"0\"..\"rows-1\", ten float32 columns); sparse: rows/10 per table, at most "+groupThousands(maxSparseRows))
+	fs.IntVar(&cfg.ingestPipeline, "ingest-pipeline", 1000, "ingest: SET or HSET commands per round trip of the pipelined loads")
+	fs.IntVar(&cfg.ingestConns, "ingest-conns", 1, "ingest: connections the pipelined SET and HSET loads are spread over")
+	fs.IntVar(&cfg.writeBatchRows, "write-batch-rows", 1_000_000, "ingest: rows per MURR.WRITE command (one Arrow IPC stream each)")
+	fs.DurationVar(&cfg.ingestTimeLimit, "ingest-time-limit", 30*time.Second, "ingest: a load still running after this sends no more round trips, and its rate counts the rows acknowledged")
+	fs.StringVar(&cfg.sidecarProfile, "sidecar-profile", "", "ingest: after the measured MURR.WRITE load, repeat it for 10s while taking a CPU profile of the sidecar (its /debug/pprof/profile), saved to this file")
 
 	visible := flag.NewFlagSet("murr-bench", flag.ContinueOnError)
 	fs.VisitAll(func(f *flag.Flag) {
@@ -131,7 +147,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	for _, c := range []struct {
 		name     string
 		v, least int
-	}{{"n", cfg.n, 1}, {"clients", cfg.clients, 1}, {"pipeline", cfg.pipeline, 1}, {"keys", cfg.keys, 1}, {"value-size", cfg.valueSize, 0}, {"driver-procs", cfg.driverProcs, 0}, {"rounds", cfg.rounds, 1}} {
+	}{{"n", cfg.n, 1}, {"clients", cfg.clients, 1}, {"pipeline", cfg.pipeline, 1}, {"keys", cfg.keys, 1}, {"value-size", cfg.valueSize, 0}, {"driver-procs", cfg.driverProcs, 0}, {"rounds", cfg.rounds, 1},
+		{"rows", cfg.rows, 1}, {"ingest-pipeline", cfg.ingestPipeline, 1}, {"ingest-conns", cfg.ingestConns, 1}, {"write-batch-rows", cfg.writeBatchRows, 1}} {
 		if c.v < c.least {
 			errs = append(errs, fmt.Errorf("--%s: %d is less than %d", c.name, c.v, c.least))
 		}
@@ -144,6 +161,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if cfg.timeLimit <= 0 {
 		errs = append(errs, errors.New("--time-limit must be positive"))
+	}
+	if cfg.ingestTimeLimit <= 0 {
+		errs = append(errs, errors.New("--ingest-time-limit must be positive"))
 	}
 	return cfg, errors.Join(errs...)
 }
@@ -247,7 +267,7 @@ func run(ctx context.Context, cfg *config, out, logw io.Writer) (err error) {
 	for _, msg := range mem.Errors() {
 		fmt.Fprintf(out, "  ! %s\n", msg)
 	}
-	fmt.Fprintf(out, "\nratio = %s/redis: above 1 means more ops/s (better) or more memory (worse).\n", sidecarLabel(srv))
+	fmt.Fprintf(out, "\nratio = %s/redis: above 1 means more ops/s or rows/s (better), or more memory or bytes/row (worse).\n", sidecarLabel(srv))
 	return nil
 }
 
@@ -291,8 +311,17 @@ func writeHeader(w io.Writer, e *env, loadAvg string) {
 		fmt.Fprintf(w, "          %s\n", fsyncMeaning(cfg.fsync))
 	}
 	fmt.Fprintf(w, "driver    %s\n", e.drv.Describe())
-	fmt.Fprintf(w, "load      %d clients, pipeline %d, %s keys, %d-byte values, n=%s per test, %d round(s), time limit %s\n",
-		cfg.clients, cfg.pipeline, groupThousands(int64(cfg.keys)), cfg.valueSize, groupThousands(int64(cfg.n)), cfg.rounds, cfg.timeLimit)
+	if slices.Contains(cfg.workloads, "ops") {
+		fmt.Fprintf(w, "load      %d clients, pipeline %d, %s keys, %d-byte values, n=%s per test, %d round(s), time limit %s\n",
+			cfg.clients, cfg.pipeline, groupThousands(int64(cfg.keys)), cfg.valueSize, groupThousands(int64(cfg.n)), cfg.rounds, cfg.timeLimit)
+	}
+	if slices.Contains(cfg.workloads, "ingest") {
+		fmt.Fprintf(w, "ingest    %s rows, pipeline %d over %d connection(s), MURR.WRITE batches of %s rows, time limit %s per load\n",
+			groupThousands(int64(cfg.rows)), cfg.ingestPipeline, cfg.ingestConns, groupThousands(int64(cfg.writeBatchRows)), cfg.ingestTimeLimit)
+	}
+	if slices.Contains(cfg.workloads, "sparse") {
+		fmt.Fprintf(w, "sparse    %s rows per table, %d float32 columns\n", groupThousands(int64(sparseRows(cfg))), sparseCols)
+	}
 }
 
 // fsyncMeaning says what the sidecar's --fsync policy costs and keeps,

@@ -24,6 +24,9 @@ type server struct {
 	Version string
 	// About describes the process for the header: binary, flags, build.
 	About string
+	// HTTPAddr is the sidecar's HTTP listener (table API, pprof), "" if
+	// it has none.
+	HTTPAddr string
 }
 
 // servers holds the reference redis-server and the server in the sidecar
@@ -35,6 +38,10 @@ type servers struct {
 	SidecarIsRedis bool
 	tmp            string
 	keep           bool
+	// sidecarBin and sidecarArgs start more sidecars like the one under
+	// test (the sparse workload measures each table in a fresh one).
+	sidecarBin  string
+	sidecarArgs []string
 }
 
 // startServers builds the sidecar (unless --sidecar-bin names one) and
@@ -89,12 +96,20 @@ func startServers(ctx context.Context, cfg *config, logw io.Writer) (s *servers,
 			built = true
 		}
 		dataDir := filepath.Join(tmp, "sidecar-data")
-		args := append([]string{"--fsync", cfg.fsync}, strings.Fields(cfg.sidecarArgs)...)
+		s.sidecarBin = bin
+		s.sidecarArgs = append([]string{"--fsync", cfg.fsync}, strings.Fields(cfg.sidecarArgs)...)
+		// The HTTP listener serves the table API (the ingest workload
+		// PUTs Parquet to it) and pprof; --sidecar-args may name its own.
+		httpPort, err := procs.FreePort()
+		if err != nil {
+			return s, err
+		}
+		args := append([]string{"--http-listen", fmt.Sprintf("127.0.0.1:%d", httpPort)}, s.sidecarArgs...)
 		p, err := procs.StartSidecar(bin, dataDir, args...)
 		if err != nil {
 			return s, err
 		}
-		s.Sidecar = &server{Label: "sidecar", Proc: p}
+		s.Sidecar = &server{Label: "sidecar", Proc: p, HTTPAddr: lastFlagValue(p.Args, "http-listen")}
 		about := describeCmd(bin, p.Args)
 		if built {
 			about = describeCmd("murr-sidecar", p.Args) + " (built from ./cmd/murr-sidecar"
@@ -111,6 +126,38 @@ func startServers(ctx context.Context, cfg *config, logw io.Writer) (s *servers,
 		srv.Version = serverVersion(ctx, srv.Proc.Addr)
 	}
 	return s, nil
+}
+
+// lastFlagValue returns the value the last occurrence of --name (or
+// -name, either as "--name value" or "--name=value") gives in args, as Go's
+// flag package would parse it; "" if there is none.
+func lastFlagValue(args []string, name string) string {
+	v := ""
+	for i := 0; i < len(args); i++ {
+		a := strings.TrimPrefix(strings.TrimPrefix(args[i], "-"), "-")
+		if a == args[i] {
+			continue
+		}
+		if a == name && i+1 < len(args) {
+			v = args[i+1]
+			i++
+		} else if rest, ok := strings.CutPrefix(a, name+"="); ok {
+			v = rest
+		}
+	}
+	return v
+}
+
+// startScratchSidecar starts another sidecar like the one under test, on
+// its own free port and data directory under the run's temporary
+// directory, with HTTP off. The caller stops it.
+func (s *servers) startScratchSidecar(name string) (*procs.Proc, error) {
+	if s.sidecarBin == "" {
+		return nil, errors.New("no sidecar binary (the sidecar column is not a murr-sidecar)")
+	}
+	dir := filepath.Join(s.tmp, name)
+	args := append(append([]string{}, s.sidecarArgs...), "--http-listen", "")
+	return procs.StartSidecar(s.sidecarBin, dir, args...)
 }
 
 // describeCmd renders a command line for the header.

@@ -17,6 +17,10 @@ const (
 	OpsPerSec Unit = iota
 	// Bytes is a size such as resident memory: lower is better.
 	Bytes
+	// RowsPerSec is an ingest throughput in rows: higher is better.
+	RowsPerSec
+	// BytesPerRow is storage per row: lower is better.
+	BytesPerRow
 )
 
 func (u Unit) String() string {
@@ -25,19 +29,26 @@ func (u Unit) String() string {
 		return "ops/s"
 	case Bytes:
 		return "MiB"
+	case RowsPerSec:
+		return "rows/s"
+	case BytesPerRow:
+		return "bytes/row"
 	}
 	return "?"
 }
 
 // higherIsBetter reports the direction of the unit.
-func (u Unit) higherIsBetter() bool { return u == OpsPerSec }
+func (u Unit) higherIsBetter() bool { return u == OpsPerSec || u == RowsPerSec }
 
 // format prints v in the unit: throughputs as whole numbers with
-// thousands separators, sizes in MiB with one decimal.
+// thousands separators, sizes in MiB with one decimal, bytes per row
+// with one decimal.
 func (u Unit) format(v float64) string {
 	switch u {
 	case Bytes:
 		return strconv.FormatFloat(v/(1<<20), 'f', 1, 64) + " MiB"
+	case BytesPerRow:
+		return strconv.FormatFloat(v, 'f', 1, 64) + " " + u.String()
 	default:
 		return groupThousands(int64(math.Round(v))) + " " + u.String()
 	}

@@ -7,12 +7,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/murr-sidecar/murr-sidecar/engine"
+	"github.com/murr-sidecar/murr-sidecar/httpapi"
 	"github.com/murr-sidecar/murr-sidecar/resp"
 )
 
-// newHTTPHandler serves liveness, readiness, Prometheus metrics and pprof.
-func newHTTPHandler(srv *resp.Server) http.Handler {
+// newHTTPHandler serves the table API, liveness, readiness, Prometheus
+// metrics and pprof.
+func newHTTPHandler(srv *resp.Server, api *httpapi.API) http.Handler {
 	mux := http.NewServeMux()
+	api.Register(mux)
 	ok := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("OK\n"))
@@ -52,6 +56,28 @@ func newRegistry(srv *resp.Server) *prometheus.Registry {
 	counter("connections_total", "Connections accepted.", func() float64 { return float64(srv.Stats.Connections.Load()) })
 	counter("block_cache_hits_total", "Block cache hits.", func() float64 { return float64(db.Metrics().CacheHits) })
 	counter("block_cache_misses_total", "Block cache misses.", func() float64 { return float64(db.Metrics().CacheMisses) })
+	reg.MustRegister(tableCollector{db})
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return reg
+}
+
+var (
+	tableRowsDesc  = prometheus.NewDesc("murr_table_rows", "Rows of a table, including rows past the TTL not yet reclaimed.", []string{"table"}, nil)
+	tableBytesDesc = prometheus.NewDesc("murr_table_bytes", "Stored bytes of a table's keys and encoded rows, before compression.", []string{"table"}, nil)
+)
+
+// tableCollector exports per-table gauges; tables come and go, so they
+// are listed at each scrape.
+type tableCollector struct{ db *engine.DB }
+
+func (tableCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- tableRowsDesc
+	ch <- tableBytesDesc
+}
+
+func (c tableCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, t := range c.db.Tables() {
+		ch <- prometheus.MustNewConstMetric(tableRowsDesc, prometheus.GaugeValue, float64(t.Rows()), t.Name())
+		ch <- prometheus.MustNewConstMetric(tableBytesDesc, prometheus.GaugeValue, float64(t.Bytes()), t.Name())
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/murr-sidecar/murr-sidecar/engine"
+	"github.com/murr-sidecar/murr-sidecar/httpapi"
 	"github.com/murr-sidecar/murr-sidecar/resp"
 )
 
@@ -86,7 +87,13 @@ func run(cfg config) error {
 			db.Close()
 			return fmt.Errorf("listen %s: %w", cfg.HTTPListen, err)
 		}
-		httpSrv = &http.Server{Handler: newHTTPHandler(srv), ReadHeaderTimeout: 10 * time.Second}
+		api, err := httpapi.New(db, httpapi.Options{Logger: log})
+		if err != nil {
+			closeAll()
+			db.Close()
+			return err
+		}
+		httpSrv = &http.Server{Handler: newHTTPHandler(srv, api), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("http serve", "err", err)
