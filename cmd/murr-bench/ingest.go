@@ -65,6 +65,12 @@ func (l *pipelineLoad) add(cmds, lo, hi int) {
 // commands to a batch.
 func buildPipelineLoad(lo, hi, perBatch int, appendCmd func(dst []byte, i int) []byte) *pipelineLoad {
 	l := &pipelineLoad{}
+	if hi > lo {
+		// Size the buffer from the first command (+10% for longer keys)
+		// rather than grow it by copying hundreds of MiB.
+		one := len(appendCmd(nil, lo))
+		l.buf = make([]byte, 0, one*(hi-lo)+(hi-lo)/10*one/10+64)
+	}
 	for b := lo; b < hi; b += perBatch {
 		e := min(b+perBatch, hi)
 		for i := b; i < e; i++ {

@@ -256,8 +256,10 @@ const parquetRowGroupRows = 128 << 10
 
 // writeParquet writes all rows to w as a Parquet file with the rows'
 // schema, Snappy-compressed (pyarrow's default), in row groups of up to
-// rowGroup rows.
+// rowGroup rows. It does not close w.
 func (d *rowData) writeParquet(w io.Writer, rowGroup int) error {
+	// The Parquet writer closes a sink that is an io.Closer; hide it.
+	w = struct{ io.Writer }{w}
 	mem := memory.NewGoAllocator()
 	schema := d.schema()
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy),
