@@ -48,9 +48,13 @@ func BenchmarkSet(b *testing.B) {
 
 // TestBlockCacheServesRepeatedReads guards against a block cache whose
 // whole capacity is taken by Pebble's memtable reservation: then every
-// read after a flush goes to disk.
+// read after a flush goes to disk. The budget leaves no hot tier, which
+// would otherwise serve these reads.
 func TestBlockCacheServesRepeatedReads(t *testing.T) {
-	db := openTest(t, Options{})
+	db := openTest(t, Options{HotMemory: 64 << 20})
+	if db.hot != nil {
+		t.Fatal("a 64 MiB budget has a hot tier")
+	}
 	db.Update(func(tx *Txn) error {
 		for i := 0; i < 100000; i++ {
 			tx.SetString([]byte("key:"+strconv.Itoa(i)), []byte("xxx"), 0)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+
+	"github.com/murr-sidecar/murr-sidecar/tiering"
 )
 
 // DB is the keyspace. It is safe for concurrent use.
@@ -27,6 +29,7 @@ type DB struct {
 	life sync.RWMutex
 
 	catalog atomic.Pointer[catalog] // tables; see tables.go
+	hot     *tiering.Tier           // nil if HotMemory leaves no room; see hot.go
 
 	watches watchRegistry
 	stats   stats
@@ -74,6 +77,12 @@ func Open(opts Options) (*DB, error) {
 		return nil, fmt.Errorf("engine: open %s: %w", opts.Dir, err)
 	}
 	db := &DB{opts: opts, pdb: pdb, stop: make(chan struct{})}
+	if _, hotBytes := opts.split(); hotBytes > 0 {
+		if db.hot, err = tiering.New(tiering.Options{MaxBytes: hotBytes}); err != nil {
+			pdb.Close()
+			return nil, fmt.Errorf("engine: hot tier: %w", err)
+		}
+	}
 	db.watches.init()
 	if err := db.loadState(); err != nil {
 		pdb.Close()
@@ -103,11 +112,12 @@ const memTablesInFlight = 2
 // it: the newest on-disk format and bloom filters, since most reads are
 // point lookups of keys that may not exist.
 func pebbleOptions(o Options) *pebble.Options {
+	blockCache, _ := o.split()
 	po := &pebble.Options{
 		FormatMajorVersion: pebble.FormatNewest,
 		// Pebble reserves the memory of live memtables out of the block
 		// cache; without room for them on top, blocks are never cached.
-		Cache:                       pebble.NewCache(o.BlockCacheBytes + memTablesInFlight*o.MemTableBytes),
+		Cache:                       pebble.NewCache(blockCache + memTablesInFlight*o.MemTableBytes),
 		MemTableSize:                uint64(o.MemTableBytes),
 		MemTableStopWritesThreshold: memTablesInFlight,
 		Logger:                      pebbleLogger{o.Logger},
@@ -250,6 +260,13 @@ func (db *DB) update(fn func(tx *Txn) error) (wrote bool, err error) {
 		db.state = tx.st
 		if tx.flushed {
 			db.setCatalog(catalog{})
+		}
+		if db.hot != nil {
+			if tx.flushed {
+				db.hot.Reset()
+			} else {
+				db.writeThrough(tx.b.Repr())
+			}
 		}
 		db.keys.Store(tx.st.keys)
 		db.expires.Store(tx.st.expires)

@@ -1,6 +1,10 @@
 package engine
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/murr-sidecar/murr-sidecar/tiering"
+)
 
 type stats struct {
 	writes      atomic.Int64
@@ -20,6 +24,9 @@ type Metrics struct {
 	CacheHits     int64
 	CacheMisses   int64
 	FsyncPolicy   FsyncPolicy
+	// Hot is the hot tier's counters; all zero when HotMemory leaves
+	// no room for one.
+	Hot tiering.Stats
 }
 
 // Metrics returns the current counters. It takes no engine lock, so it
@@ -37,5 +44,14 @@ func (db *DB) Metrics() Metrics {
 		CacheHits:     pm.BlockCache.Hits,
 		CacheMisses:   pm.BlockCache.Misses,
 		FsyncPolicy:   db.opts.Fsync,
+		Hot:           db.HotStats(),
 	}
+}
+
+// HotStats returns the hot tier's counters, cheaper than Metrics.
+func (db *DB) HotStats() tiering.Stats {
+	if db.hot == nil {
+		return tiering.Stats{}
+	}
+	return db.hot.Stats()
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/murr-sidecar/murr-sidecar/tiering"
 )
 
 // FsyncPolicy says when an acknowledged write reaches stable storage.
@@ -35,9 +37,13 @@ type Options struct {
 	Dir string
 	// Fsync is the durability policy. Default FsyncEverySec.
 	Fsync FsyncPolicy
-	// BlockCacheBytes sizes Pebble's block cache, on top of the memory of
-	// the (at most two) live memtables. Default 64 MiB.
-	BlockCacheBytes int64
+	// HotMemory is the RAM budget for cached data (--hot-memory), split
+	// by split(): an eighth, at least 16 MiB, to Pebble's block cache
+	// (index and filter blocks, recently read data blocks), the rest to
+	// the hot tier of records, if that leaves it tiering.MinBytes (else
+	// there is no hot tier and the block cache takes it all). Memtables
+	// come on top. Default 1 GiB.
+	HotMemory int64
 	// MemTableBytes sizes each Pebble memtable. Default 64 MiB.
 	MemTableBytes int64
 	// ActiveExpireInterval is how often the background loop reclaims
@@ -59,8 +65,8 @@ func (o Options) EnsureDefaults() Options {
 	if o.Fsync == "" {
 		o.Fsync = FsyncEverySec
 	}
-	if o.BlockCacheBytes == 0 {
-		o.BlockCacheBytes = 64 << 20
+	if o.HotMemory == 0 {
+		o.HotMemory = 1 << 30
 	}
 	if o.MemTableBytes == 0 {
 		o.MemTableBytes = 64 << 20
@@ -89,8 +95,8 @@ func (o Options) Validate() error {
 	if _, err := ParseFsyncPolicy(string(o.Fsync)); err != nil {
 		errs = append(errs, err)
 	}
-	if o.BlockCacheBytes < 0 {
-		errs = append(errs, fmt.Errorf("engine: BlockCacheBytes %d < 0", o.BlockCacheBytes))
+	if o.HotMemory < minBlockCache {
+		errs = append(errs, fmt.Errorf("engine: HotMemory %d below the minimum of %d (16 MiB)", o.HotMemory, minBlockCache))
 	}
 	if o.MemTableBytes < 0 || o.MemTableBytes >= 4<<30 {
 		errs = append(errs, fmt.Errorf("engine: MemTableBytes %d out of range [0, 4GiB)", o.MemTableBytes))
@@ -105,4 +111,19 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Errorf("engine: TableReclaimBatch %d < 0", o.TableReclaimBatch))
 	}
 	return errors.Join(errs...)
+}
+
+// minBlockCache is the least block cache Pebble gets: enough for the
+// index and filter blocks of a few GB of data.
+const minBlockCache = 16 << 20
+
+// split divides HotMemory between Pebble's block cache and the hot tier
+// (0: none).
+func (o Options) split() (blockCache, hotTier int64) {
+	blockCache = max(o.HotMemory/8, minBlockCache)
+	hotTier = o.HotMemory - blockCache
+	if hotTier < tiering.MinBytes {
+		return o.HotMemory, 0
+	}
+	return blockCache, hotTier
 }

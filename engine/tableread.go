@@ -3,36 +3,146 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/murr-sidecar/murr-sidecar/columnar"
 )
+
+// rowRead is the scratch of one ReadRows call, pooled so a read of
+// warm rows allocates nothing.
+type rowRead struct {
+	buf   []byte  // the records, back to back
+	spans []int32 // per requested key: start and end of its row in buf; end < 0: missing
+	miss  []int32 // indexes of keys the hot tier did not have
+	hk    []byte
+}
+
+var rowReads = sync.Pool{New: func() any { return new(rowRead) }}
+
+// maxPooledRead bounds the buffer a pooled rowRead keeps, so one huge
+// read does not pin its memory for good.
+const maxPooledRead = 16 << 20
+
+func (r *rowRead) release() {
+	if cap(r.buf) <= maxPooledRead {
+		rowReads.Put(r)
+	}
+}
+
+func (r *rowRead) reset(n int) {
+	r.buf, r.miss = r.buf[:0], r.miss[:0]
+	r.spans = slices.Grow(r.spans[:0], 2*n)[:2*n]
+}
+
+// setRow records key i's record rec, the last bytes of buf, as its row,
+// or as missing if it is past the TTL.
+func (r *rowRead) setRow(t *Table, i int, rec []byte, now int64) {
+	row := t.liveRow(rec, now)
+	if row == nil {
+		r.buf = r.buf[:len(r.buf)-len(rec)]
+		r.spans[2*i+1] = -1
+		return
+	}
+	r.spans[2*i] = int32(len(r.buf) - len(row))
+	r.spans[2*i+1] = int32(len(r.buf))
+}
 
 // ReadRows reads the rows of keys from t and calls fn for each, in keys'
 // order (duplicates included), with row nil if the key has no row or its
 // row is past the TTL. row is only valid during the call. All rows come
 // from one consistent view of the table: a concurrent write is seen whole
 // or not at all.
+//
+// Rows come from the hot tier where it has them; the rest are read from
+// Pebble in key order with one iterator, and offered to the hot tier.
 func (db *DB) ReadRows(t *Table, keys [][]byte, fn func(i int, row columnar.Row) error) error {
 	done, err := db.begin(t)
 	if err != nil {
 		return err
 	}
 	defer done()
+	r := rowReads.Get().(*rowRead)
+	defer r.release()
+	now := nowMs()
+	r.reset(len(keys))
+	ok := false
+	if db.hot != nil {
+		if ok, err = db.readRowsHot(t, keys, r, now); err != nil {
+			return err
+		}
+	}
+	if !ok {
+		r.reset(len(keys))
+		r.miss = slices.Grow(r.miss[:0], len(keys))[:len(keys)]
+		for i := range r.miss {
+			r.miss[i] = int32(i)
+		}
+		if err := db.readRowsCold(t, keys, r, now, false); err != nil {
+			return err
+		}
+	}
+	for i := range keys {
+		var row columnar.Row
+		if end := r.spans[2*i+1]; end >= 0 {
+			row = r.buf[r.spans[2*i]:end:end]
+		}
+		if err := fn(i, row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readRowsHot gathers the rows of keys into r from the hot tier, and the
+// ones it lacks from Pebble. It reports false if a write to t overlapped
+// it, in which case r holds a mix of versions and the caller must read
+// again from Pebble alone.
+func (db *DB) readRowsHot(t *Table, keys [][]byte, r *rowRead, now int64) (bool, error) {
+	seq := t.hotSeq.Load()
+	if seq&1 != 0 {
+		return false, nil
+	}
+	for i, k := range keys {
+		r.hk = appendHotRowKey(r.hk[:0], t.id, k)
+		start := len(r.buf)
+		var hit bool
+		if r.buf, hit = db.hot.Get(r.buf, r.hk); hit {
+			r.setRow(t, i, r.buf[start:], now)
+		} else {
+			r.miss = append(r.miss, int32(i))
+		}
+	}
+	if len(r.miss) > 0 {
+		if err := db.readRowsCold(t, keys, r, now, true); err != nil {
+			return false, err
+		}
+	}
+	if t.hotSeq.Load() == seq {
+		return true, nil
+	}
+	// What was filled may predate the write: take it back out.
+	for _, i := range r.miss {
+		r.hk = appendHotRowKey(r.hk[:0], t.id, keys[i])
+		db.hot.Invalidate(r.hk)
+	}
+	return false, nil
+}
+
+// readRowsCold reads the rows of the keys indexed by r.miss from Pebble,
+// in key order with one iterator, and offers them to the hot tier if fill.
+func (db *DB) readRowsCold(t *Table, keys [][]byte, r *rowRead, now int64, fill bool) error {
+	slices.SortStableFunc(r.miss, func(a, b int32) int { return bytes.Compare(keys[a], keys[b]) })
 	it, err := t.newIter(db)
 	if err != nil {
 		return err
 	}
 	defer it.Close()
-	now := nowMs()
-
-	// Rows are gathered in key order, then handed out in request order.
-	order := keyOrder(len(keys), func(i int) []byte { return keys[i] })
-	spans := make([]int32, 2*len(keys)) // start, end in buf; end < 0: missing
-	var buf, rk []byte
-	for j, i := range order {
-		if j > 0 && bytes.Equal(keys[order[j-1]], keys[i]) {
-			p := order[j-1]
-			spans[2*i], spans[2*i+1] = spans[2*p], spans[2*p+1]
+	var rk []byte
+	for j, i := range r.miss {
+		if j > 0 && bytes.Equal(keys[r.miss[j-1]], keys[i]) {
+			p := r.miss[j-1]
+			r.spans[2*i], r.spans[2*i+1] = r.spans[2*p], r.spans[2*p+1]
 			continue
 		}
 		rk = t.rowKey(rk[:0], keys[i])
@@ -40,23 +150,16 @@ func (db *DB) ReadRows(t *Table, keys [][]byte, fn func(i int, row columnar.Row)
 		if err != nil {
 			return fmt.Errorf("engine: read %s: %w", t.name, err)
 		}
-		row := t.liveRow(v, now)
-		if !ok || row == nil {
-			spans[2*i+1] = -1
+		if !ok {
+			r.spans[2*i+1] = -1
 			continue
 		}
-		spans[2*i] = int32(len(buf))
-		buf = append(buf, row...)
-		spans[2*i+1] = int32(len(buf))
-	}
-	for i := range keys {
-		var row columnar.Row
-		if end := spans[2*i+1]; end >= 0 {
-			row = buf[spans[2*i]:end:end]
+		r.buf = append(r.buf, v...)
+		if fill {
+			r.hk = appendHotRowKey(r.hk[:0], t.id, keys[i])
+			db.hot.Fill(r.hk, v)
 		}
-		if err := fn(i, row); err != nil {
-			return err
-		}
+		r.setRow(t, int(i), r.buf[len(r.buf)-len(v):], now)
 	}
 	return nil
 }

@@ -51,6 +51,9 @@ type Table struct {
 	rows, bytes atomic.Int64
 	// reclaimFrom is where the TTL reclaim loop resumes; under wmu.
 	reclaimFrom []byte
+	// hotSeq is odd while a commit is being applied to the hot tier; see
+	// hot.go and ReadRows.
+	hotSeq atomic.Uint64
 }
 
 // Name returns the table's name.

@@ -17,6 +17,7 @@ type Txn struct {
 	st       state         // counters as this Txn leaves them
 	b        *pebble.Batch // indexed batch, created at the first write
 	kbuf     []byte        // scratch for record keys
+	hbuf     []byte        // scratch for hot-tier keys
 	touched  []touchedKey  // keys changed, for WATCH and the change listener; only when someone listens
 	flushed  bool          // Flush ran
 }
@@ -44,8 +45,30 @@ func (tx *Txn) batch() (*pebble.Batch, error) {
 	return tx.b, nil
 }
 
-// get returns a copy of the record at k, or nil, false.
+// get returns a copy of the record at k, or nil, false. Until the Txn
+// writes, it reads through the hot tier (see hot.go: no keyspace writer
+// runs meanwhile, so what it fills is current).
 func (tx *Txn) get(k []byte) ([]byte, bool, error) {
+	if tx.b != nil || tx.db.hot == nil {
+		return tx.getCold(k)
+	}
+	hk, cached := appendHotKey(tx.hbuf[:0], k)
+	tx.hbuf = hk
+	if !cached {
+		return tx.getCold(k)
+	}
+	if v, hit := tx.db.hot.Get(nil, hk); hit {
+		return v, true, nil
+	}
+	v, found, err := tx.getCold(k)
+	if found {
+		tx.db.hot.Fill(hk, v)
+	}
+	return v, found, err
+}
+
+// getCold is get from the batch or Pebble.
+func (tx *Txn) getCold(k []byte) ([]byte, bool, error) {
 	var (
 		v      []byte
 		closer interface{ Close() error }

@@ -542,6 +542,20 @@ func infoMurr(s *Server, b *infoBuilder) {
 		hitRatio = fmt.Sprintf("%.2f", float64(m.CacheHits)/float64(total))
 	}
 	b.str("block_cache_hit_ratio", hitRatio)
+	h := m.Hot
+	b.bytes("hot_max_bytes", uint64(h.MaxBytes))
+	b.bytes("hot_bytes", uint64(h.Bytes))
+	b.int("hot_entries", h.Entries)
+	b.int("hot_hits", h.Hits)
+	b.int("hot_misses", h.Misses)
+	hitRatio = "0.00"
+	if total := h.Hits + h.Misses; total > 0 {
+		hitRatio = fmt.Sprintf("%.2f", float64(h.Hits)/float64(total))
+	}
+	b.str("hot_hit_ratio", hitRatio)
+	b.int("hot_admissions", h.Admissions)
+	b.int("hot_rejections", h.Rejections)
+	b.int("hot_evictions", h.Evictions)
 	var rows, size int64
 	tables := s.db.Tables()
 	for _, t := range tables {

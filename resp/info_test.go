@@ -244,3 +244,33 @@ func TestShutdownWithInfoClient(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestInfoHotTier: the hot tier's counters move as GETs hit and miss.
+func TestInfoHotTier(t *testing.T) {
+	s := newTestServer(t)
+	c := s.conn()
+	c.do("SET", "k", "v")
+	_, before := infoFields(t, bulkBody(t, c.do("INFO", "murr")))
+	c.do("GET", "k") // miss, filled
+	c.do("GET", "k") // hit
+	_, after := infoFields(t, bulkBody(t, c.do("INFO", "murr")))
+	n := func(f map[string]string, k string) int64 {
+		v, err := strconv.ParseInt(f[k], 10, 64)
+		if err != nil {
+			t.Fatalf("INFO %s = %q", k, f[k])
+		}
+		return v
+	}
+	if d := n(after, "hot_hits") - n(before, "hot_hits"); d != 1 {
+		t.Errorf("hot_hits grew by %d, want 1", d)
+	}
+	if d := n(after, "hot_misses") - n(before, "hot_misses"); d != 1 {
+		t.Errorf("hot_misses grew by %d, want 1", d)
+	}
+	if n(after, "hot_entries") != 1 || n(after, "hot_max_bytes") <= 0 || after["hot_hit_ratio"] == "" {
+		t.Errorf("INFO murr hot fields: %v", after)
+	}
+	for _, k := range []string{"hot_bytes", "hot_admissions", "hot_rejections", "hot_evictions"} {
+		n(after, k)
+	}
+}

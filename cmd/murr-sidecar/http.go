@@ -10,6 +10,7 @@ import (
 	"github.com/murr-sidecar/murr-sidecar/engine"
 	"github.com/murr-sidecar/murr-sidecar/httpapi"
 	"github.com/murr-sidecar/murr-sidecar/resp"
+	"github.com/murr-sidecar/murr-sidecar/tiering"
 )
 
 // newHTTPHandler serves the table API, liveness, readiness, Prometheus
@@ -56,6 +57,17 @@ func newRegistry(srv *resp.Server) *prometheus.Registry {
 	counter("connections_total", "Connections accepted.", func() float64 { return float64(srv.Stats.Connections.Load()) })
 	counter("block_cache_hits_total", "Block cache hits.", func() float64 { return float64(db.Metrics().CacheHits) })
 	counter("block_cache_misses_total", "Block cache misses.", func() float64 { return float64(db.Metrics().CacheMisses) })
+	hot := func(f func(s tiering.Stats) int64) func() float64 {
+		return func() float64 { return float64(f(db.HotStats())) }
+	}
+	gauge("hot_max_bytes", "RAM budget of the hot tier.", hot(func(s tiering.Stats) int64 { return s.MaxBytes }))
+	gauge("hot_bytes", "Bytes of entry chunks the hot tier holds.", hot(func(s tiering.Stats) int64 { return s.Bytes }))
+	gauge("hot_entries", "Records in the hot tier.", hot(func(s tiering.Stats) int64 { return s.Entries }))
+	counter("hot_hits_total", "Reads served by the hot tier.", hot(func(s tiering.Stats) int64 { return s.Hits }))
+	counter("hot_misses_total", "Reads the hot tier could not serve.", hot(func(s tiering.Stats) int64 { return s.Misses }))
+	counter("hot_admissions_total", "Records read from disk and admitted to the hot tier.", hot(func(s tiering.Stats) int64 { return s.Admissions }))
+	counter("hot_rejections_total", "Records read from disk that the admission policy kept out.", hot(func(s tiering.Stats) int64 { return s.Rejections }))
+	counter("hot_evictions_total", "Records evicted from the hot tier to make room.", hot(func(s tiering.Stats) int64 { return s.Evictions }))
 	reg.MustRegister(tableCollector{db})
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return reg

@@ -47,8 +47,8 @@ func run(cfg config) error {
 		Dir:   cfg.DataDir,
 		Fsync: cfg.Fsync,
 		// Until the hot tier exists, the RAM budget goes to Pebble's block cache.
-		BlockCacheBytes: cfg.HotMemory,
-		Logger:          log,
+		HotMemory: cfg.HotMemory,
+		Logger:    log,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,240 @@
+package tiering
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+func newTier(t testing.TB, maxBytes int64) *Tier {
+	t.Helper()
+	tr, err := New(Options{MaxBytes: maxBytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestOptionsValidate(t *testing.T) {
+	if _, err := New(Options{MaxBytes: MinBytes - 1}); err == nil {
+		t.Error("a budget under MinBytes is accepted")
+	}
+	if _, err := New(Options{AvgEntryBytes: 3}); err == nil {
+		t.Error("AvgEntryBytes 3 is accepted")
+	}
+	o := Options{}.EnsureDefaults()
+	if o.MaxBytes != 1<<30 || o.AvgEntryBytes != 64 {
+		t.Errorf("defaults: %+v", o)
+	}
+}
+
+func TestGetFillUpdateInvalidate(t *testing.T) {
+	tr := newTier(t, MinBytes)
+	k := []byte("row:1")
+	if _, ok := tr.Get(nil, k); ok {
+		t.Fatal("empty tier hits")
+	}
+	// Update never adds: a write of a key nobody read stays out.
+	tr.Update(k, []byte("v0"))
+	if _, ok := tr.Get(nil, k); ok {
+		t.Fatal("Update added a record")
+	}
+	if !tr.Fill(k, []byte("v1")) {
+		t.Fatal("Fill of a tier that has never filled up was refused")
+	}
+	if v, ok := tr.Get([]byte("x"), k); !ok || string(v) != "xv1" {
+		t.Fatalf("Get = %q, %v; want the value appended to dst", v, ok)
+	}
+	tr.Update(k, []byte("v2"))
+	if v, _ := tr.Get(nil, k); string(v) != "v2" {
+		t.Fatalf("after Update, Get = %q", v)
+	}
+	tr.Invalidate(k)
+	if _, ok := tr.Get(nil, k); ok {
+		t.Fatal("Invalidate left the record")
+	}
+	// Empty values are records too (an empty string is not a miss).
+	tr.Fill([]byte("empty"), nil)
+	if v, ok := tr.Get(nil, []byte("empty")); !ok || len(v) != 0 {
+		t.Fatalf("empty value: %q, %v", v, ok)
+	}
+
+	s := tr.Stats()
+	want := Stats{MaxBytes: MinBytes, Entries: 1, Hits: 3, Misses: 3, Admissions: 2}
+	s.Bytes = 0
+	if s != want {
+		t.Errorf("Stats = %+v\nwant    %+v", s, want)
+	}
+	tr.Reset()
+	if s := tr.Stats(); s.Entries != 0 || s.Hits != 0 || s.Admissions != 0 {
+		t.Errorf("after Reset: %+v", s)
+	}
+	if _, ok := tr.Get(nil, []byte("empty")); ok {
+		t.Error("Reset left a record")
+	}
+}
+
+func TestValuesTooLargeAreNotCached(t *testing.T) {
+	tr := newTier(t, MinBytes)
+	big := bytes.Repeat([]byte("x"), 70<<10)
+	tr.Fill([]byte("big"), big)
+	if _, ok := tr.Get(nil, []byte("big")); ok {
+		t.Error("a 70 KiB value was cached; chunks are 64 KiB")
+	}
+}
+
+// fill pushes n distinct records of about 60 bytes through Fill.
+func fill(tr *Tier, prefix string, n int) {
+	v := bytes.Repeat([]byte{7}, 48)
+	var k []byte
+	for i := range n {
+		k = strconv.AppendInt(append(k[:0], prefix...), int64(i), 10)
+		tr.Fill(k, v)
+	}
+}
+
+// TestAdmissionAfterFull: once the tier has wrapped, a record missed once
+// is turned away and one missed twice gets in.
+func TestAdmissionAfterFull(t *testing.T) {
+	tr := newTier(t, MinBytes)
+	fill(tr, "warm:", 1_500_000) // ~90 MB through a 32 MiB tier
+	if !tr.full.Load() {
+		t.Fatal("tier not full after filling twice its size")
+	}
+	s := tr.Stats()
+	if s.Evictions == 0 || s.Rejections == 0 {
+		t.Errorf("after overfilling: %+v", s)
+	}
+	k := []byte("new-record")
+	if tr.Fill(k, []byte("v")) {
+		t.Fatal("a record seen for the first time was admitted into a full tier")
+	}
+	if !tr.Fill(k, []byte("v")) {
+		t.Fatal("a record missed twice was not admitted")
+	}
+	if v, ok := tr.Get(nil, k); !ok || string(v) != "v" {
+		t.Fatalf("Get = %q, %v", v, ok)
+	}
+}
+
+// TestBudgetHoldsWithIndex: a tier filled many times over stays within
+// its budget, counting the Go heap its index takes.
+func TestBudgetHoldsWithIndex(t *testing.T) {
+	const budget = 64 << 20
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	tr := newTier(t, budget)
+	fill(tr, "k", 3_000_000)
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	s := tr.Stats()
+	heap := int64(after.HeapInuse) - int64(before.HeapInuse)
+	total := s.Bytes + heap
+	t.Logf("entries %d, chunks %d MiB, Go heap %d MiB (%.1f B/entry), total %.1f%% of budget",
+		s.Entries, s.Bytes>>20, heap>>20, float64(heap)/float64(s.Entries), 100*float64(total)/budget)
+	if total > budget*11/10 {
+		t.Errorf("tier uses %d bytes, budget %d", total, budget)
+	}
+	if s.Bytes < budget/2 {
+		t.Errorf("tier uses only %d of %d bytes for entries", s.Bytes, budget)
+	}
+	runtime.KeepAlive(tr)
+}
+
+// TestZipfHotSetStaysResident reads through a tier a tenth the size of
+// the data with a Zipf-skewed workload: the hot set must stay resident.
+func TestZipfHotSetStaysResident(t *testing.T) {
+	const keys = 4_000_000 // ~240 MB of records, through a 32 MiB tier
+	tr := newTier(t, MinBytes)
+	rng := rand.New(rand.NewPCG(1, 2))
+	z := rand.NewZipf(rng, 1.1, 1, keys-1)
+	v := bytes.Repeat([]byte{1}, 48)
+	var k, buf []byte
+	read := func(n int) (hits int) {
+		for range n {
+			k = strconv.AppendUint(append(k[:0], "key:"...), z.Uint64(), 10)
+			var ok bool
+			if buf, ok = tr.Get(buf[:0], k); ok {
+				hits++
+			} else {
+				tr.Fill(k, v)
+			}
+		}
+		return hits
+	}
+	read(2_000_000) // warm up
+	// A scan of cold keys, each read once, must not flush the hot set.
+	for i := range 1_000_000 {
+		k = strconv.AppendInt(append(k[:0], "cold:"...), int64(i), 10)
+		if _, ok := tr.Get(nil, k); !ok {
+			tr.Fill(k, v)
+		}
+	}
+	const n = 1_000_000
+	ratio := float64(read(n)) / n
+	t.Logf("hit ratio %.3f after a cold scan; %+v", ratio, tr.Stats())
+	if ratio < 0.6 {
+		t.Errorf("hit ratio %.3f, want at least 0.6", ratio)
+	}
+}
+
+// TestConcurrentUse runs readers and writers together (for -race) and
+// checks that Update and Invalidate are never undone by stale records.
+func TestConcurrentUse(t *testing.T) {
+	tr := newTier(t, MinBytes)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for i := range 20000 {
+				k := []byte(fmt.Sprintf("g%d:%d", g, i%500))
+				var ok bool
+				if buf, ok = tr.Get(buf[:0], k); !ok {
+					tr.Fill(k, []byte("v"))
+				}
+				if i%7 == 0 {
+					tr.Update(k, []byte("w"))
+				}
+				if i%11 == 0 {
+					tr.Invalidate(k)
+					if _, ok := tr.Get(nil, k); ok {
+						t.Errorf("%s resident right after Invalidate", k)
+						return
+					}
+				}
+			}
+		}()
+	}
+	go func() { // Stats while everything moves.
+		for range 100 {
+			if s := tr.Stats(); s.Hits < 0 || s.Misses < 0 || s.Evictions < 0 {
+				t.Errorf("negative counters: %+v", s)
+			}
+		}
+	}()
+	wg.Wait()
+}
+
+func BenchmarkGetHit(b *testing.B) {
+	tr := newTier(b, 256<<20)
+	const n = 1_000_000
+	fill(tr, "k", n)
+	keys := make([][]byte, 1024)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range keys {
+		keys[i] = strconv.AppendInt([]byte("k"), int64(rng.IntN(n)), 10)
+	}
+	var buf []byte
+	b.ResetTimer()
+	for i := range b.N {
+		buf, _ = tr.Get(buf[:0], keys[i&1023])
+	}
+}
