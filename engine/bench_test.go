@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"testing"
+
+	"github.com/murr-sidecar/murr-sidecar/columnar"
 )
 
 func benchGet(b *testing.B, flush bool) {
@@ -72,3 +75,58 @@ func TestBlockCacheServesRepeatedReads(t *testing.T) {
 		t.Fatalf("block cache hits %d, misses %d: blocks are not being cached", m.CacheHits, m.CacheMisses)
 	}
 }
+
+// benchReadRows reads 1000 random keys × 10 float32 columns from a table
+// of n rows, the Murr benchmark's read, hot or from Pebble alone.
+func benchReadRows(b *testing.B, hot bool) {
+	opts := Options{}
+	if !hot {
+		opts.HotMemory = 64 << 20 // block cache only
+	}
+	db := openTest(b, opts)
+	s := &columnar.Schema{Key: "k"}
+	for c := range 10 {
+		s.Columns = append(s.Columns, columnar.Column{Name: "col_" + strconv.Itoa(c), Type: columnar.Scalar(columnar.KindFloat32)})
+	}
+	tbl, err := db.CreateTable("t", s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 200_000
+	var u columnar.Updates
+	rb := columnar.NewRowBuilder(tbl.Layout())
+	for i := range n {
+		for c := range 10 {
+			rb.Set(c, f32(float32(i*10+c)))
+		}
+		u.Add([]byte(strconv.Itoa(i)), rb.AppendUpdate(nil))
+	}
+	if _, err := db.WriteRows(tbl, &u); err != nil {
+		b.Fatal(err)
+	}
+	db.pdb.Flush()
+	rng := rand.New(rand.NewPCG(1, 1))
+	reads := make([][][]byte, 64)
+	for r := range reads {
+		for range 1000 {
+			reads[r] = append(reads[r], []byte(strconv.Itoa(rng.IntN(n))))
+		}
+	}
+	var sum int
+	read := func(keys [][]byte) {
+		if err := db.ReadRows(tbl, keys, func(i int, row columnar.Row) error { sum += len(row); return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, keys := range reads {
+		read(keys) // warm
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		read(reads[i%len(reads)])
+	}
+}
+
+func BenchmarkReadRows1000Hot(b *testing.B)  { benchReadRows(b, true) }
+func BenchmarkReadRows1000Cold(b *testing.B) { benchReadRows(b, false) }

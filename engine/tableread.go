@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -103,15 +104,10 @@ func (db *DB) readRowsHot(t *Table, keys [][]byte, r *rowRead, now int64) (bool,
 	if seq&1 != 0 {
 		return false, nil
 	}
-	for i, k := range keys {
-		r.hk = appendHotRowKey(r.hk[:0], t.id, k)
-		start := len(r.buf)
-		var hit bool
-		if r.buf, hit = db.hot.Get(r.buf, r.hk); hit {
-			r.setRow(t, i, r.buf[start:], now)
-		} else {
-			r.miss = append(r.miss, int32(i))
-		}
+	if len(keys) < parallelProbeKeys || runtime.GOMAXPROCS(0) < 2 {
+		db.probeHot(t, keys, 0, r, now)
+	} else {
+		db.probeHotParallel(t, keys, r, now)
 	}
 	if len(r.miss) > 0 {
 		if err := db.readRowsCold(t, keys, r, now, true); err != nil {
@@ -127,6 +123,52 @@ func (db *DB) readRowsHot(t *Table, keys [][]byte, r *rowRead, now int64) (bool,
 		db.hot.Invalidate(r.hk)
 	}
 	return false, nil
+}
+
+// parallelProbeKeys is the read size from which the hot tier is probed
+// by two goroutines: each probe waits on two cache misses (index, then
+// record), and a second core overlaps them.
+const parallelProbeKeys = 256
+
+// probeHot looks keys up in the hot tier: hits become rows in r, misses
+// go to r.miss. Key j of keys is request index base+j.
+func (db *DB) probeHot(t *Table, keys [][]byte, base int, r *rowRead, now int64) {
+	for j, k := range keys {
+		r.hk = appendHotRowKey(r.hk[:0], t.id, k)
+		start := len(r.buf)
+		var hit bool
+		if r.buf, hit = db.hot.Get(r.buf, r.hk); hit {
+			r.setRow(t, base+j, r.buf[start:], now)
+		} else {
+			r.miss = append(r.miss, int32(base+j))
+		}
+	}
+}
+
+// probeHotParallel is probeHot of the second half of keys on another
+// goroutine, into its own scratch, appended to r when both are done.
+func (db *DB) probeHotParallel(t *Table, keys [][]byte, r *rowRead, now int64) {
+	half := len(keys) / 2
+	r2 := rowReads.Get().(*rowRead)
+	defer r2.release()
+	r2.reset(len(keys))
+	done := make(chan struct{})
+	go func() {
+		db.probeHot(t, keys[half:], half, r2, now)
+		close(done)
+	}()
+	db.probeHot(t, keys[:half], 0, r, now)
+	<-done
+	off := int32(len(r.buf))
+	r.buf = append(r.buf, r2.buf...)
+	for i := half; i < len(keys); i++ {
+		if end := r2.spans[2*i+1]; end >= 0 {
+			r.spans[2*i], r.spans[2*i+1] = r2.spans[2*i]+off, end+off
+		} else {
+			r.spans[2*i+1] = -1
+		}
+	}
+	r.miss = append(r.miss, r2.miss...)
 }
 
 // readRowsCold reads the rows of the keys indexed by r.miss from Pebble,

@@ -13,9 +13,10 @@
 //     the tier has filled once every record is admitted; after that only
 //     records missed at least twice within a recent window get in, so a
 //     scan of cold keys does not flush the hot set of a skewed workload.
-//   - Update (write-through) replaces a resident record and never adds
-//     one: writes keep the tier fresh without filling it with data that
-//     nobody reads.
+//   - Update (write-through) replaces a resident record. It adds new
+//     records only until the tier first fills up: a freshly loaded table
+//     is then served from RAM, but once the tier is full writes never
+//     push out what reads keep hot.
 //   - Eviction is first-in first-out per bucket, in 64 KiB chunks. A hot
 //     record that gets evicted comes back on its next miss, since its
 //     frequency clears admission.

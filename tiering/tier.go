@@ -53,12 +53,10 @@ func (t *Tier) Get(dst, k []byte) ([]byte, bool) {
 // Fill offers k and its value v, just read from the cold tier after Get
 // missed, and reports whether the admission policy let it in.
 func (t *Tier) Fill(k, v []byte) bool {
-	size := int64(len(k) + len(v) + entryHeaderBytes)
-	if !t.full.Load() {
-		if t.filled.Add(size) >= t.chunkBytes {
-			t.full.Store(true)
-		}
-	} else if t.sk.add(xxhash.Sum64(k)) < admitAfter {
+	if t.admitWhileRoom(k, v) {
+		return true
+	}
+	if t.sk.add(xxhash.Sum64(k)) < admitAfter {
 		t.rejections.Add(1)
 		return false
 	}
@@ -67,15 +65,32 @@ func (t *Tier) Fill(k, v []byte) bool {
 	return true
 }
 
-// Update replaces the value of k if k is resident, and does nothing
-// otherwise: the write path keeps the tier fresh without filling it.
+// Update is the write path: it replaces the value of k if k is resident,
+// and adds it only while the tier has never filled up, so a freshly
+// loaded table is served from RAM but, once the tier is full, writes do
+// not push out what reads keep hot.
 func (t *Tier) Update(k, v []byte) {
-	if !t.c.Has(k) {
-		t.probeMisses.Add(1)
+	if t.c.Has(k) {
+		t.probeHits.Add(1)
+		t.c.Set(k, v)
 		return
 	}
-	t.probeHits.Add(1)
+	t.probeMisses.Add(1)
+	t.admitWhileRoom(k, v)
+}
+
+// admitWhileRoom adds k unless the tier has filled up since the last
+// Reset, and reports whether it did.
+func (t *Tier) admitWhileRoom(k, v []byte) bool {
+	if t.full.Load() {
+		return false
+	}
+	if t.filled.Add(int64(len(k)+len(v)+entryHeaderBytes)) >= t.chunkBytes {
+		t.full.Store(true)
+	}
 	t.c.Set(k, v)
+	t.admissions.Add(1)
+	return true
 }
 
 // Invalidate removes k.
@@ -109,7 +124,7 @@ type Stats struct {
 	Entries    int64 // records indexed (may include some evicted but not yet swept)
 	Hits       int64 // Gets that found the record
 	Misses     int64 // Gets that did not
-	Admissions int64 // Fills admitted
+	Admissions int64 // records added, by Fill or by Update while there was room
 	Rejections int64 // Fills turned away by the admission policy
 	// Evictions are records pushed out to make room: admitted minus
 	// removed by writes minus still indexed. Each bucket sweeps its index
