@@ -253,20 +253,22 @@ func (db *DB) update(fn func(tx *Txn) error) (wrote bool, err error) {
 				return false, fmt.Errorf("engine: write state: %w", err)
 			}
 		}
+		// No reader runs under the lock, so the hot tier can take the
+		// batch first; a large batch hands its data to Pebble on commit.
+		if db.hot != nil && !tx.flushed {
+			db.writeThrough(tx.b.Repr())
+		}
 		if err := tx.b.Commit(pebble.NoSync); err != nil {
 			changed, flushed = nil, false
+			db.dropHot()
 			return false, fmt.Errorf("engine: commit: %w", err)
 		}
 		db.state = tx.st
 		if tx.flushed {
 			db.setCatalog(catalog{})
 		}
-		if db.hot != nil {
-			if tx.flushed {
-				db.hot.Reset()
-			} else {
-				db.writeThrough(tx.b.Repr())
-			}
+		if tx.flushed {
+			db.dropHot()
 		}
 		db.keys.Store(tx.st.keys)
 		db.expires.Store(tx.st.expires)

@@ -17,8 +17,12 @@ import (
 //     sequence number, odd while a write is being applied, and a read
 //     only trusts (and keeps) what it gathered if the number was even
 //     and unchanged from start to end.
-//   - Writes update it after their batch commits (writeThrough): a
-//     record resident in the tier is replaced, a deleted one removed.
+//   - Writes update it with their batch (writeThrough), just before the
+//     batch commits, since a large batch hands its data to Pebble when
+//     it commits; no reader trusts the tier meanwhile (the keyspace lock
+//     or the odd table sequence number), and a failed commit empties
+//     the tier. A record resident in the tier is replaced, a deleted one
+//     removed.
 //     Range deletions need nothing: they drop a hash's fields or a
 //     table's rows, whose ids are never reused, so those records can no
 //     longer be asked for and age out; FLUSHALL resets the tier.
@@ -82,5 +86,13 @@ func (db *DB) writeThrough(repr []byte) {
 		default:
 			db.hot.Invalidate(hk)
 		}
+	}
+}
+
+// dropHot empties the hot tier, after FLUSHALL or when a commit failed
+// after its batch had been applied to the tier.
+func (db *DB) dropHot() {
+	if db.hot != nil {
+		db.hot.Reset()
 	}
 }

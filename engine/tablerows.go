@@ -207,15 +207,16 @@ func (db *DB) commitTableBatch(t *Table, b *pebble.Batch, addRows, addBytes int6
 		return noTable(t.name)
 	}
 	if db.hot != nil {
-		// Odd while the hot tier lags the commit: readers go to Pebble.
+		// Odd while the hot tier and Pebble may disagree: readers go to
+		// Pebble alone. The tier is updated before the commit because a
+		// large batch hands its data over to Pebble when it commits.
 		t.hotSeq.Add(1)
 		defer t.hotSeq.Add(1)
+		db.writeThrough(b.Repr())
 	}
 	if err := b.Commit(db.commitSync()); err != nil {
+		db.dropHot()
 		return fmt.Errorf("engine: commit %s: %w", t.name, err)
-	}
-	if db.hot != nil {
-		db.writeThrough(b.Repr())
 	}
 	t.rows.Store(rows)
 	t.bytes.Store(size)
