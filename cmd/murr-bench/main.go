@@ -46,6 +46,15 @@ type config struct {
 	writeBatchRows  int
 	ingestTimeLimit time.Duration
 	sidecarProfile  string
+
+	// read workload
+	readKeys      int
+	reads         int
+	readWarmup    int
+	readTimeLimit time.Duration
+	zipf          float64
+	readHashes    bool
+	readProfile   string
 }
 
 // workload is one benchmark: it measures both servers and returns a table.
@@ -60,6 +69,7 @@ var workloads = []workload{
 	{name: "ops", about: "ops/s of GET SET MGET HSET HGET HMGET, pipelined, redis-benchmark style", run: runOps},
 	{name: "ingest", about: "rows/s of loading --rows rows: pipelined SET and HSET, MURR.WRITE of Arrow IPC, HTTP PUT of Parquet", run: runIngest},
 	{name: "sparse", about: "storage bytes per row of a 100-column table with 2 columns set per row, and with all 100", run: runSparse},
+	{name: "read", about: "Murr's benchmark: latency of reading 1000 random keys of --rows rows, MURR.READ vs MGET and pipelined HGETALL, uniform, Zipf and cold", run: runRead},
 }
 
 // env is what a workload gets to work with.
@@ -71,6 +81,8 @@ type env struct {
 	// memRows collects memory measurements workloads take on the way
 	// (e.g. RSS after a preload); they are printed in the memory table.
 	memRows []Row
+	// ran counts the workloads that ran before this one.
+	ran int
 }
 
 // hiddenFlags are accepted but left out of -help.
@@ -99,11 +111,18 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.workDir, "work-dir", os.TempDir(), "where the temporary directory for data and binaries is made")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory")
 	fs.BoolVar(&cfg.verbose, "v", false, "print each redis-benchmark command line and its raw CSV")
-	fs.IntVar(&cfg.rows, "rows", 1_000_000, "ingest: rows loaded into each server (keys \"0\"..\"rows-1\", ten float32 columns); sparse: rows/10 per table, at most "+groupThousands(maxSparseRows))
+	fs.IntVar(&cfg.rows, "rows", 1_000_000, "ingest and read: rows loaded into each server (keys \"0\"..\"rows-1\", ten float32 columns); sparse: rows/10 per table, at most "+groupThousands(maxSparseRows))
 	fs.IntVar(&cfg.ingestPipeline, "ingest-pipeline", 1000, "ingest: SET or HSET commands per round trip of the pipelined loads")
 	fs.IntVar(&cfg.ingestConns, "ingest-conns", 1, "ingest: connections the pipelined SET and HSET loads are spread over")
-	fs.IntVar(&cfg.writeBatchRows, "write-batch-rows", 1_000_000, "ingest: rows per MURR.WRITE command (one Arrow IPC stream each)")
+	fs.IntVar(&cfg.writeBatchRows, "write-batch-rows", 1_000_000, "ingest and read: rows per MURR.WRITE command (one Arrow IPC stream each)")
 	fs.DurationVar(&cfg.ingestTimeLimit, "ingest-time-limit", 30*time.Second, "ingest: a load still running after this sends no more round trips, and its rate counts the rows acknowledged")
+	fs.IntVar(&cfg.readKeys, "read-keys", 1000, "read: keys per read (one MGET, MURR.READ, or pipeline of HGETALL)")
+	fs.IntVar(&cfg.reads, "reads", 2000, "read: reads measured per run; lowered for a server too slow to finish within --read-time-limit")
+	fs.IntVar(&cfg.readWarmup, "read-warmup", 200, "read: reads before each run's measured ones, not measured")
+	fs.DurationVar(&cfg.readTimeLimit, "read-time-limit", 15*time.Second, "read: target time of one run's measured reads; --reads is lowered to fit, and a run stops at twice this")
+	fs.Float64Var(&cfg.zipf, "zipf", 1.1, "read: exponent s (> 1) of the Zipf-skewed run's key popularity; 0 skips that run")
+	fs.BoolVar(&cfg.readHashes, "read-hashes", true, "read: also load Redis with hashes and measure pipelined HGETALL (false: blobs and MGET only, for quick runs)")
+	fs.StringVar(&cfg.readProfile, "read-profile", "", "read: after the warm runs, repeat the uniform MURR.READ reads for 10s while taking a CPU profile of the sidecar, saved to this file")
 	fs.StringVar(&cfg.sidecarProfile, "sidecar-profile", "", "ingest: after the measured MURR.WRITE load, repeat it for 10s while taking a CPU profile of the sidecar (its /debug/pprof/profile), saved to this file")
 
 	visible := flag.NewFlagSet("murr-bench", flag.ContinueOnError)
@@ -148,7 +167,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		name     string
 		v, least int
 	}{{"n", cfg.n, 1}, {"clients", cfg.clients, 1}, {"pipeline", cfg.pipeline, 1}, {"keys", cfg.keys, 1}, {"value-size", cfg.valueSize, 0}, {"driver-procs", cfg.driverProcs, 0}, {"rounds", cfg.rounds, 1},
-		{"rows", cfg.rows, 1}, {"ingest-pipeline", cfg.ingestPipeline, 1}, {"ingest-conns", cfg.ingestConns, 1}, {"write-batch-rows", cfg.writeBatchRows, 1}} {
+		{"rows", cfg.rows, 1}, {"ingest-pipeline", cfg.ingestPipeline, 1}, {"ingest-conns", cfg.ingestConns, 1}, {"write-batch-rows", cfg.writeBatchRows, 1},
+		{"read-keys", cfg.readKeys, 1}, {"reads", cfg.reads, 1}, {"read-warmup", cfg.readWarmup, 0}} {
 		if c.v < c.least {
 			errs = append(errs, fmt.Errorf("--%s: %d is less than %d", c.name, c.v, c.least))
 		}
@@ -164,6 +184,17 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if cfg.ingestTimeLimit <= 0 {
 		errs = append(errs, errors.New("--ingest-time-limit must be positive"))
+	}
+	if cfg.readTimeLimit <= 0 {
+		errs = append(errs, errors.New("--read-time-limit must be positive"))
+	}
+	if cfg.zipf != 0 && !(cfg.zipf > 1) {
+		errs = append(errs, fmt.Errorf("--zipf: %v is not more than 1 (or 0 to skip the Zipf run)", cfg.zipf))
+	}
+	if slices.Contains(cfg.workloads, "read") {
+		if err := checkRows(cfg.rows); err != nil {
+			errs = append(errs, fmt.Errorf("--rows: %w", err))
+		}
 	}
 	return cfg, errors.Join(errs...)
 }
@@ -244,6 +275,7 @@ func run(ctx context.Context, cfg *config, out, logw io.Writer) (err error) {
 		for _, msg := range t.Errors() {
 			fmt.Fprintf(out, "  ! %s\n", msg)
 		}
+		e.ran++
 	}
 
 	mem := &Table{Title: "memory: resident set size (VmRSS), lower is better", SidecarLabel: sidecarLabel(srv)}
@@ -318,6 +350,18 @@ func writeHeader(w io.Writer, e *env, loadAvg string) {
 	if slices.Contains(cfg.workloads, "ingest") {
 		fmt.Fprintf(w, "ingest    %s rows, pipeline %d over %d connection(s), MURR.WRITE batches of %s rows, time limit %s per load\n",
 			groupThousands(int64(cfg.rows)), cfg.ingestPipeline, cfg.ingestConns, groupThousands(int64(cfg.writeBatchRows)), cfg.ingestTimeLimit)
+	}
+	if slices.Contains(cfg.workloads, "read") {
+		zipf := "no Zipf run"
+		if cfg.zipf != 0 {
+			zipf = fmt.Sprintf("Zipf s=%v", cfg.zipf)
+		}
+		layouts := "blobs (MGET) and hashes (pipelined HGETALL)"
+		if !cfg.readHashes {
+			layouts = "blobs (MGET) only"
+		}
+		fmt.Fprintf(w, "read      %s rows, %d keys per read, %s reads per run after %d warm-up, time limit %s per run; uniform, %s, cold; redis: %s\n",
+			groupThousands(int64(cfg.rows)), cfg.readKeys, groupThousands(int64(cfg.reads)), cfg.readWarmup, cfg.readTimeLimit, zipf, layouts)
 	}
 	if slices.Contains(cfg.workloads, "sparse") {
 		fmt.Fprintf(w, "sparse    %s rows per table, %d float32 columns\n", groupThousands(int64(sparseRows(cfg))), sparseCols)

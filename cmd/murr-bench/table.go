@@ -21,6 +21,10 @@ const (
 	RowsPerSec
 	// BytesPerRow is storage per row: lower is better.
 	BytesPerRow
+	// Millis is a latency in milliseconds: lower is better.
+	Millis
+	// BytesPerRead is what one read received: lower is better.
+	BytesPerRead
 )
 
 func (u Unit) String() string {
@@ -33,6 +37,10 @@ func (u Unit) String() string {
 		return "rows/s"
 	case BytesPerRow:
 		return "bytes/row"
+	case Millis:
+		return "ms"
+	case BytesPerRead:
+		return "B/read"
 	}
 	return "?"
 }
@@ -42,9 +50,11 @@ func (u Unit) higherIsBetter() bool { return u == OpsPerSec || u == RowsPerSec }
 
 // format prints v in the unit: throughputs as whole numbers with
 // thousands separators, sizes in MiB with one decimal, bytes per row
-// with one decimal.
+// with one decimal, latencies in milliseconds with three decimals.
 func (u Unit) format(v float64) string {
 	switch u {
+	case Millis:
+		return strconv.FormatFloat(v, 'f', 3, 64) + " ms"
 	case Bytes:
 		return strconv.FormatFloat(v/(1<<20), 'f', 1, 64) + " MiB"
 	case BytesPerRow:
@@ -110,6 +120,8 @@ type Table struct {
 	// is really something else, as with --sidecar-is-redis).
 	SidecarLabel string
 	Rows         []Row
+	// Notes are printed under the rows, one indented line each.
+	Notes []string
 }
 
 // Write prints the table with aligned columns: the name left-aligned,
@@ -156,6 +168,11 @@ func (t *Table) Write(w io.Writer) error {
 			}
 		}
 		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteByte('\n')
+	}
+	for _, n := range t.Notes {
+		b.WriteString("  ")
+		b.WriteString(n)
 		b.WriteByte('\n')
 	}
 	_, err := io.WriteString(w, b.String())
