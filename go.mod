@@ -3,7 +3,6 @@ module github.com/murr-sidecar/murr-sidecar
 go 1.26.0
 
 require (
-	github.com/VictoriaMetrics/fastcache v1.13.2
 	github.com/apache/arrow-go/v18 v18.8.0
 	github.com/cespare/xxhash/v2 v2.3.0
 	github.com/cockroachdb/pebble/v2 v2.1.7

@@ -173,6 +173,9 @@ func (db *DB) Close() error {
 	if err := db.pdb.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("engine: close: %w", err))
 	}
+	if db.hot != nil {
+		db.hot.Close()
+	}
 	return errors.Join(errs...)
 }
 

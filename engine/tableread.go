@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"slices"
@@ -16,7 +17,8 @@ type rowRead struct {
 	buf   []byte  // the records, back to back
 	spans []int32 // per requested key: start and end of its row in buf; end < 0: missing
 	miss  []int32 // indexes of keys the hot tier did not have
-	hk    []byte
+	hk    []byte  // hot-tier keys, back to back
+	hkeys [][]byte
 }
 
 var rowReads = sync.Pool{New: func() any { return new(rowRead) }}
@@ -130,17 +132,32 @@ func (db *DB) readRowsHot(t *Table, keys [][]byte, r *rowRead, now int64) (bool,
 // record), and a second core overlaps them.
 const parallelProbeKeys = 256
 
-// probeHot looks keys up in the hot tier: hits become rows in r, misses
-// go to r.miss. Key j of keys is request index base+j.
+// probeHot looks keys up in the hot tier, all at once: hits become rows
+// in r, misses go to r.miss. Key j of keys is request index base+j.
 func (db *DB) probeHot(t *Table, keys [][]byte, base int, r *rowRead, now int64) {
-	for j, k := range keys {
-		r.hk = appendHotRowKey(r.hk[:0], t.id, k)
-		start := len(r.buf)
-		var hit bool
-		if r.buf, hit = db.hot.Get(r.buf, r.hk); hit {
-			r.setRow(t, base+j, r.buf[start:], now)
-		} else {
+	r.hk, r.hkeys = r.hk[:0], r.hkeys[:0]
+	for _, k := range keys {
+		r.hk = appendHotRowKey(r.hk, t.id, k)
+	}
+	var prefix [1 + binary.MaxVarintLen64]byte
+	pl, off := len(appendHotRowKey(prefix[:0], t.id, nil)), 0
+	for _, k := range keys {
+		n := pl + len(k)
+		r.hkeys = append(r.hkeys, r.hk[off:off+n:off+n])
+		off += n
+	}
+	spans := r.spans[2*base : 2*(base+len(keys))]
+	r.buf = db.hot.GetMany(r.buf, r.hkeys, spans)
+	for j := range keys {
+		end := spans[2*j+1]
+		if end < 0 {
 			r.miss = append(r.miss, int32(base+j))
+			continue
+		}
+		if row := t.liveRow(r.buf[spans[2*j]:end], now); row == nil {
+			spans[2*j+1] = -1
+		} else {
+			spans[2*j] = end - int32(len(row))
 		}
 	}
 }

@@ -2,14 +2,9 @@ package tiering
 
 import "fmt"
 
-// MinBytes is the smallest budget a Tier accepts: the cache keeps 512
-// buckets of at least one 64 KiB chunk each (32 MiB), and their index
-// takes about as much again.
+// MinBytes is the smallest budget a Tier accepts: 64 shards of at
+// least one 64 KiB chunk of log each, and their indexes.
 const MinBytes = 64 << 20
-
-// chunkQuantum is the granularity of the entry chunks: the cache rounds
-// each of its 512 buckets up to whole 64 KiB chunks.
-const chunkQuantum = 512 * 64 << 10
 
 // Options configures a Tier.
 type Options struct {
@@ -44,21 +39,20 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// indexBytesPerEntry is what the cache's hash index costs per entry: a
-// 16-byte slot in a Go map kept at most 7/8 full, which grows by
-// doubling, plus entries evicted but not yet swept; about 40 bytes
-// measured (TestBudgetHoldsWithIndex).
-const indexBytesPerEntry = 40
+// indexBytesPerEntry is what the index costs per record: an 8-byte
+// slot in a table kept between a half and three quarters full, plus
+// slots of records overwritten but not yet swept (measured by
+// TestBudgetHoldsWithIndex).
+const indexBytesPerEntry = 24
 
-// split divides the budget between entry chunks and the sketch, leaving
-// room for the index of as many entries as the chunks hold on average.
-func (o Options) split() (chunkBytes int64, sketchWords int) {
+// split divides the budget between the log and the sketch, leaving room
+// for the index of as many records as the log holds on average.
+func (o Options) split() (logBytes int64, sketchWords int) {
 	perEntry := int64(o.AvgEntryBytes + entryHeaderBytes + indexBytesPerEntry + sketchBytesPerEntry)
 	entries := o.MaxBytes / perEntry
-	chunkBytes = entries * int64(o.AvgEntryBytes+entryHeaderBytes)
-	chunkBytes = max(chunkBytes/chunkQuantum, 1) * chunkQuantum
-	return chunkBytes, sketchWordsFor(entries)
+	return entries * int64(o.AvgEntryBytes+entryHeaderBytes), sketchWordsFor(entries)
 }
 
-// entryHeaderBytes is the cache's per-entry framing (two 2-byte lengths).
-const entryHeaderBytes = 4
+// entryHeaderBytes is a record's framing in the log: two uvarint
+// lengths, a byte each for keys and values under 128 bytes.
+const entryHeaderBytes = 2

@@ -1,9 +1,9 @@
 package tiering
 
 import (
+	"sync"
 	"sync/atomic"
 
-	"github.com/VictoriaMetrics/fastcache"
 	"github.com/cespare/xxhash/v2"
 )
 
@@ -11,23 +11,24 @@ import (
 // record needs, once the tier is full, before a Fill admits it.
 const admitAfter = 1
 
-// Tier is the hot tier. It is safe for concurrent use.
-type Tier struct {
-	c          *fastcache.Cache
-	sk         *sketch
-	chunkBytes int64
-	maxBytes   int64
+func hashKey(k []byte) uint64 { return xxhash.Sum64(k) }
 
-	// filled counts bytes admitted since the last Reset; once it passes
-	// chunkBytes the cache has wrapped at least once and admission turns
-	// selective.
+// Tier is the hot tier. It is safe for concurrent use: reads share one
+// lock, so a batch read takes it once; writes take it alone.
+type Tier struct {
+	mu       sync.RWMutex
+	shards   [shardCount]shard
+	ring     []byte // the shards' logs, interleaved
+	sk       *sketch
+	ringSize uint64 // bytes of log, all shards
+	maxBytes int64
+
+	// filled counts bytes written since the last Reset; once it passes
+	// the log's size the ring has wrapped and admission turns selective.
 	filled atomic.Int64
 	full   atomic.Bool
 
-	admissions, rejections, removals atomic.Int64
-	// Has calls made by Update and Invalidate, which fastcache counts as
-	// reads: subtracted so hits and misses are those of Get alone.
-	probeHits, probeMisses atomic.Uint64
+	hits, misses, admissions, rejections, evictions atomic.Int64
 }
 
 // New returns an empty Tier.
@@ -36,32 +37,132 @@ func New(o Options) (*Tier, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	chunkBytes, words := o.split()
-	return &Tier{
-		c:          fastcache.New(int(chunkBytes)),
-		sk:         newSketch(words, chunkBytes/int64(o.AvgEntryBytes+entryHeaderBytes)),
-		chunkBytes: chunkBytes,
-		maxBytes:   o.MaxBytes,
-	}, nil
+	ringBytes, words := o.split()
+	t := &Tier{
+		sk:       newSketch(words, ringBytes/int64(o.AvgEntryBytes+entryHeaderBytes)),
+		maxBytes: o.MaxBytes,
+	}
+	nChunks := max(uint64(ringBytes)/shardCount/chunkSize, 1)
+	t.ringSize = nChunks * shardCount * chunkSize
+	t.ring = allocOffHeap(int(t.ringSize))
+	adviseHugePages(t.ring)
+	for i := range t.shards {
+		t.shards[i].init(t.ring, uint64(i), nChunks)
+	}
+	return t, nil
+}
+
+// Close releases the tier's memory. The Tier must not be used after.
+func (t *Tier) Close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i := range t.shards {
+		t.shards[i].free()
+	}
+	freeOffHeap(t.ring)
+	t.ring = nil
 }
 
 // Get appends the value of k to dst and reports whether k was resident.
 func (t *Tier) Get(dst, k []byte) ([]byte, bool) {
-	return t.c.HasGet(dst, k)
+	h := hashKey(k)
+	t.mu.RLock()
+	s := &t.shards[h&shardMask]
+	i := s.find(k, h)
+	if i >= 0 {
+		_, v := s.record(s.slots[i]&posMask - 1)
+		dst = append(dst, v...)
+	}
+	t.mu.RUnlock()
+	if i < 0 {
+		t.misses.Add(1)
+		return dst, false
+	}
+	t.hits.Add(1)
+	return dst, true
 }
 
-// Fill offers k and its value v, just read from the cold tier after Get
-// missed, and reports whether the admission policy let it in.
+// GetMany looks up every key at once: it appends the value of each
+// resident key to dst and sets spans[2i], spans[2i+1] to where it is in
+// the result, or spans[2i+1] to -1 for a key that is not resident.
+// spans must have room for 2*len(keys). The keys' lookups overlap their
+// memory accesses, so a large batch costs far less than as many Gets.
+func (t *Tier) GetMany(dst []byte, keys [][]byte, spans []int32) []byte {
+	sc := getScratch(len(keys))
+	defer putScratch(sc)
+	hs, at := sc.hashes, sc.at
+	for i, k := range keys {
+		hs[i] = hashKey(k)
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	// Three passes, each of independent loads the CPU can have in flight
+	// together: each key's home slot, then its record, then the copy.
+	var sink uint64
+	for _, h := range hs {
+		s := &t.shards[h&shardMask]
+		sink += s.slots[s.home(h)]
+	}
+	for i, h := range hs {
+		s := &t.shards[h&shardMask]
+		at[i] = -1
+		tag := tagOf(h)
+		for j := s.home(h); ; j = (j + 1) & s.mask {
+			sl := s.slots[j]
+			if sl == 0 {
+				break
+			}
+			if sl>>posBits == tag && sl&posMask != 0 && sl&posMask-1 >= s.low {
+				p := sl&posMask - 1
+				at[i] = int64(p)
+				sink += uint64(s.at(p)[0])
+				break
+			}
+		}
+	}
+	sc.sink = sink
+	var hits int64
+	for i, k := range keys {
+		s := &t.shards[hs[i]&shardMask]
+		p := at[i]
+		if p >= 0 {
+			if rk, v := s.record(uint64(p)); string(rk) == string(k) {
+				spans[2*i] = int32(len(dst))
+				dst = append(dst, v...)
+				spans[2*i+1] = int32(len(dst))
+				hits++
+				continue
+			}
+			// A tag collision: look the slow way.
+			if j := s.find(k, hs[i]); j >= 0 {
+				_, v := s.record(s.slots[j]&posMask - 1)
+				spans[2*i] = int32(len(dst))
+				dst = append(dst, v...)
+				spans[2*i+1] = int32(len(dst))
+				hits++
+				continue
+			}
+		}
+		spans[2*i+1] = -1
+	}
+	t.hits.Add(hits)
+	t.misses.Add(int64(len(keys)) - hits)
+	return dst
+}
+
+// Fill offers k and its value v, just read from the cold tier after a
+// miss, and reports whether the admission policy let it in.
 func (t *Tier) Fill(k, v []byte) bool {
-	if t.admitWhileRoom(k, v) {
+	h := hashKey(k)
+	if !t.full.Load() {
+		t.admit(k, v, h)
 		return true
 	}
-	if t.sk.add(xxhash.Sum64(k)) < admitAfter {
+	if t.sk.add(h) < admitAfter {
 		t.rejections.Add(1)
 		return false
 	}
-	t.c.Set(k, v)
-	t.admissions.Add(1)
+	t.admit(k, v, h)
 	return true
 }
 
@@ -70,85 +171,110 @@ func (t *Tier) Fill(k, v []byte) bool {
 // loaded table is served from RAM but, once the tier is full, writes do
 // not push out what reads keep hot.
 func (t *Tier) Update(k, v []byte) {
-	if t.c.Has(k) {
-		t.probeHits.Add(1)
-		t.c.Set(k, v)
-		return
+	h := hashKey(k)
+	t.mu.Lock()
+	s := &t.shards[h&shardMask]
+	resident := s.find(k, h) >= 0
+	if resident || !t.full.Load() {
+		t.evictions.Add(int64(s.put(k, v, h)))
 	}
-	t.probeMisses.Add(1)
-	t.admitWhileRoom(k, v)
+	t.mu.Unlock()
+	if !resident && !t.full.Load() {
+		t.admitted(k, v)
+	}
 }
 
-// admitWhileRoom adds k unless the tier has filled up since the last
-// Reset, and reports whether it did.
-func (t *Tier) admitWhileRoom(k, v []byte) bool {
-	if t.full.Load() {
-		return false
-	}
-	if t.filled.Add(int64(len(k)+len(v)+entryHeaderBytes)) >= t.chunkBytes {
+func (t *Tier) admit(k, v []byte, h uint64) {
+	t.mu.Lock()
+	ev := t.shards[h&shardMask].put(k, v, h)
+	t.mu.Unlock()
+	t.evictions.Add(int64(ev))
+	t.admitted(k, v)
+}
+
+// admitted counts a record added, and notes when the log has wrapped.
+func (t *Tier) admitted(k, v []byte) {
+	t.admissions.Add(1)
+	if t.filled.Add(int64(len(k)+len(v)+entryHeaderBytes)) >= int64(t.ringSize) {
 		t.full.Store(true)
 	}
-	t.c.Set(k, v)
-	t.admissions.Add(1)
-	return true
 }
 
 // Invalidate removes k.
 func (t *Tier) Invalidate(k []byte) {
-	if !t.c.Has(k) {
-		t.probeMisses.Add(1)
-		return
-	}
-	t.probeHits.Add(1)
-	t.c.Del(k)
-	t.removals.Add(1)
+	h := hashKey(k)
+	t.mu.Lock()
+	t.shards[h&shardMask].remove(k, h)
+	t.mu.Unlock()
 }
 
-// Reset empties the tier. Its chunks stay allocated for reuse.
+// Reset empties the tier and zeroes its counters. Its memory stays
+// mapped for reuse.
 func (t *Tier) Reset() {
-	t.c.Reset()
+	t.mu.Lock()
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.pos, s.low = 0, 0
+		s.setSlots(minSlots)
+	}
+	t.mu.Unlock()
 	t.sk.reset()
 	t.filled.Store(0)
 	t.full.Store(false)
-	t.admissions.Store(0)
-	t.rejections.Store(0)
-	t.removals.Store(0)
-	t.probeHits.Store(0)
-	t.probeMisses.Store(0)
+	for _, c := range []*atomic.Int64{&t.hits, &t.misses, &t.admissions, &t.rejections, &t.evictions} {
+		c.Store(0)
+	}
 }
 
 // Stats are the tier's counters since it was created or last Reset.
 type Stats struct {
 	MaxBytes   int64 // the budget (Options.MaxBytes)
-	Bytes      int64 // entry chunks allocated
-	Entries    int64 // records indexed (may include some evicted but not yet swept)
-	Hits       int64 // Gets that found the record
-	Misses     int64 // Gets that did not
+	Bytes      int64 // log bytes written and not yet reused, plus the index
+	Entries    int64 // records resident (including some overwritten in the log but not yet swept from the index)
+	Hits       int64 // lookups that found the record
+	Misses     int64 // lookups that did not
 	Admissions int64 // records added, by Fill or by Update while there was room
 	Rejections int64 // Fills turned away by the admission policy
-	// Evictions are records pushed out to make room: admitted minus
-	// removed by writes minus still indexed. Each bucket sweeps its index
-	// when it wraps around, so the count can lag by up to a bucket's
-	// worth of records.
-	Evictions int64
+	Evictions  int64 // records overwritten in the log to make room, counted as the index sweeps them
 }
 
 // Stats returns the current counters.
 func (t *Tier) Stats() Stats {
-	// Probes first: each is counted by fastcache before by us, so the
-	// subtraction below can never go negative.
-	ph, pm := t.probeHits.Load(), t.probeMisses.Load()
-	var fs fastcache.Stats
-	t.c.UpdateStats(&fs)
-	s := Stats{
+	st := Stats{
 		MaxBytes:   t.maxBytes,
-		Bytes:      int64(fs.BytesSize),
-		Entries:    int64(fs.EntriesCount),
-		Misses:     int64(fs.Misses - pm),
-		Hits:       int64(fs.GetCalls - fs.Misses - ph),
+		Hits:       t.hits.Load(),
+		Misses:     t.misses.Load(),
 		Admissions: t.admissions.Load(),
 		Rejections: t.rejections.Load(),
+		Evictions:  t.evictions.Load(),
 	}
-	s.Evictions = max(0, s.Admissions-t.removals.Load()-s.Entries)
-	return s
+	t.mu.RLock()
+	for i := range t.shards {
+		s := &t.shards[i]
+		st.Entries += int64(s.live)
+		st.Bytes += int64(min(s.pos, s.nChunks*chunkSize)) + int64(len(s.raw))
+	}
+	t.mu.RUnlock()
+	st.Bytes += int64(len(t.sk.words) * 8)
+	return st
 }
+
+// scratch holds GetMany's per-key state; pooled.
+type scratch struct {
+	hashes []uint64
+	at     []int64
+	sink   uint64
+}
+
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+func getScratch(n int) *scratch {
+	sc := scratches.Get().(*scratch)
+	if cap(sc.hashes) < n {
+		sc.hashes, sc.at = make([]uint64, n), make([]int64, n)
+	}
+	sc.hashes, sc.at = sc.hashes[:n], sc.at[:n]
+	return sc
+}
+
+func putScratch(sc *scratch) { scratches.Put(sc) }

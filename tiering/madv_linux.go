@@ -1,0 +1,5 @@
+package tiering
+
+import "syscall"
+
+const madvHugePage = syscall.MADV_HUGEPAGE
