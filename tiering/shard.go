@@ -18,8 +18,8 @@ type shard struct {
 	slots   []uint64
 	raw     []byte // slots' memory
 	mask    uint64
-	used    int // non-empty slots: live, stale and tombstones
-	live    int // slots of records not known to be gone
+	used    int    // non-empty slots: live, stale and tombstones
+	live    int    // slots of records not known to be gone
 	ring    []byte // the log of every shard, chunks interleaved; see chunkAt
 	index   uint64 // this shard's place among them
 	nChunks uint64 // the shard's chunks
