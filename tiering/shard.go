@@ -15,13 +15,13 @@ import (
 // chunk the ring last put there: positions below low are gone, and their
 // slots are stale until an insert reuses them or the index is rebuilt.
 type shard struct {
-	slots   []uint64
-	raw     []byte // slots' memory
+	index   []uint64 // every shard's slots, interleaved; see slot
+	nSlots  uint64   // this shard's slots, a power of two
 	mask    uint64
 	used    int    // non-empty slots: live, stale and tombstones
 	live    int    // slots of records not known to be gone
-	ring    []byte // the log of every shard, chunks interleaved; see chunkAt
-	index   uint64 // this shard's place among them
+	ring    []byte // the log of every shard, chunks interleaved; see at
+	id      uint64 // this shard's place among them
 	nChunks uint64 // the shard's chunks
 	pos     uint64 // where the next record goes in the log
 	low     uint64 // records below this position were overwritten
@@ -43,14 +43,31 @@ func tagOf(h uint64) uint64 { return h >> posBits }
 // home is the first slot h probes.
 func (s *shard) home(h uint64) uint64 { return (h >> shardBits) & s.mask }
 
-func (s *shard) init(ring []byte, index, nChunks uint64) {
-	s.ring, s.index, s.nChunks = ring, index, nChunks
-	s.setSlots(minSlots)
+func (s *shard) init(ring []byte, index []uint64, id, nChunks uint64) {
+	s.ring, s.index, s.id, s.nChunks = ring, index, id, nChunks
+	s.nSlots, s.mask = minSlots, minSlots-1
 }
 
-func (s *shard) free() {
-	freeOffHeap(s.raw)
-	*s = shard{}
+// slotBlock is how many consecutive slots of one shard sit together in
+// the shared index: a 4 KiB page's worth.
+const slotBlockBits = 9
+
+// slot returns slot j of the shard. Like the log, the index of every
+// shard lives in one mapping, blocks of shards interleaved, so the pages
+// in use are few, dense, and huge where the kernel allows.
+func (s *shard) slot(j uint64) *uint64 {
+	return &s.index[(j>>slotBlockBits)<<(slotBlockBits+shardBits)|s.id<<slotBlockBits|j&(1<<slotBlockBits-1)]
+}
+
+// maxSlots is the most slots the shared index has room for per shard.
+func (s *shard) maxSlots() uint64 { return uint64(len(s.index)) / shardCount }
+
+// clearSlots zeroes slots 0..n-1.
+func (s *shard) clearSlots(n uint64) {
+	for j := uint64(0); j < n; j += 1 << slotBlockBits {
+		b := s.slot(j)
+		clear(unsafe.Slice(b, min(1<<slotBlockBits, n-j)))
+	}
 }
 
 // at returns the log from position p to the end of its chunk. Chunk c
@@ -59,19 +76,15 @@ func (s *shard) free() {
 // grows with the data, in whole huge pages.
 func (s *shard) at(p uint64) []byte {
 	c := (p / chunkSize) % s.nChunks
-	off := (c*shardCount+s.index)*chunkSize + p%chunkSize
+	off := (c*shardCount+s.id)*chunkSize + p%chunkSize
 	return s.ring[off : off+chunkSize-p%chunkSize]
 }
 
-func (s *shard) setSlots(n int) {
-	freeOffHeap(s.raw)
-	s.raw = allocOffHeap(n * 8)
-	if n*8 >= 2<<20 {
-		adviseHugePages(s.raw)
-	}
-	s.slots = unsafe.Slice((*uint64)(unsafe.Pointer(&s.raw[0])), n)
-	s.mask = uint64(n - 1)
-	s.used, s.live = 0, 0
+// reset empties the shard.
+func (s *shard) reset() {
+	s.clearSlots(s.nSlots)
+	s.nSlots, s.mask = minSlots, minSlots-1
+	s.used, s.live, s.pos, s.low = 0, 0, 0, 0
 }
 
 // record returns the key and value stored at log position p, which must
@@ -88,7 +101,7 @@ func (s *shard) record(p uint64) (k, v []byte) {
 func (s *shard) find(k []byte, h uint64) int {
 	tag := tagOf(h)
 	for i := s.home(h); ; i = (i + 1) & s.mask {
-		sl := s.slots[i]
+		sl := *s.slot(i)
 		if sl == 0 {
 			return -1
 		}
@@ -104,15 +117,26 @@ func (s *shard) find(k []byte, h uint64) int {
 
 // put writes k's record and points its slot at it, replacing any record
 // of k. It reports how many stale slots it reclaimed (evictions seen).
+// A record too large for a chunk, or one more than the index has room
+// for, is not stored.
 func (s *shard) put(k, v []byte, h uint64) (evicted int) {
 	size := uvarintLen(len(k)) + uvarintLen(len(v)) + len(k) + len(v)
 	if size > chunkSize {
 		return 0
 	}
+	for s.nSlots == s.maxSlots() && uint64(s.used) >= s.nSlots*3/4 {
+		// The index filled before the log: records are smaller than
+		// budgeted. Give up the oldest chunk of the log, as if the ring
+		// had come round to it.
+		if current := s.pos / chunkSize * chunkSize; s.low < current {
+			s.low = (s.low/chunkSize + 1) * chunkSize
+		}
+		evicted += s.rebuild()
+	}
 	// Find k's slot, or the first reusable one on its probe sequence.
 	tag, target, reuse := tagOf(h), -1, -1
 	for i := s.home(h); ; i = (i + 1) & s.mask {
-		sl := s.slots[i]
+		sl := *s.slot(i)
 		if sl == 0 {
 			if reuse < 0 {
 				reuse = int(i)
@@ -137,19 +161,19 @@ func (s *shard) put(k, v []byte, h uint64) (evicted int) {
 	p := s.append(k, v, size)
 	slot := tag<<posBits | (p + 1)
 	if target >= 0 {
-		s.slots[target] = slot
-		return 0
+		*s.slot(uint64(target)) = slot
+		return evicted
 	}
-	switch old := s.slots[reuse]; {
+	switch old := *s.slot(uint64(reuse)); {
 	case old == 0:
 		s.used++
 	case old&posMask != 0: // a stale record's slot
-		evicted = 1
+		evicted++
 		s.live--
 	}
-	s.slots[reuse] = slot
+	*s.slot(uint64(reuse)) = slot
 	s.live++
-	if s.used > len(s.slots)*3/4 {
+	if uint64(s.used) > s.nSlots*3/4 && s.nSlots < s.maxSlots() {
 		evicted += s.rebuild()
 	}
 	return evicted
@@ -164,7 +188,7 @@ func (s *shard) append(k, v []byte, size int) uint64 {
 	if s.pos%chunkSize == 0 {
 		// Entering a chunk drops what the ring held there before.
 		if c := s.pos / chunkSize; c >= s.nChunks {
-			s.low = (c - s.nChunks + 1) * chunkSize
+			s.low = max(s.low, (c-s.nChunks+1)*chunkSize)
 		}
 	}
 	p := s.pos
@@ -183,44 +207,42 @@ func (s *shard) remove(k []byte, h uint64) bool {
 	if i < 0 {
 		return false
 	}
-	s.slots[i] = tombstone
+	*s.slot(uint64(i)) = tombstone
 	s.live--
 	return true
 }
 
-// rebuild rehashes the live records into a fresh index at most half
-// full, dropping tombstones and stale slots; it returns how many stale
-// slots it dropped.
+// rebuild rehashes the live records into an index at most half full
+// (or as large as the shared index allows), dropping tombstones and
+// stale slots; it returns how many stale slots it dropped.
 func (s *shard) rebuild() (evicted int) {
-	old, oldRaw := s.slots, s.raw
-	live := 0
-	for _, sl := range old {
-		if sl&posMask != 0 && sl&posMask-1 >= s.low {
-			live++
-		} else if sl&posMask != 0 {
+	var keep []uint64
+	for j := range s.nSlots {
+		switch sl := *s.slot(j); {
+		case sl&posMask == 0:
+		case sl&posMask-1 >= s.low:
+			keep = append(keep, sl)
+		default:
 			evicted++
 		}
 	}
-	n := minSlots
-	for n < 2*live {
+	n := uint64(minSlots)
+	for n < 2*uint64(len(keep)) && n < s.maxSlots() {
 		n *= 2
 	}
-	s.raw = nil // setSlots must not free the old index yet
-	s.setSlots(n)
-	for _, sl := range old {
-		if sl&posMask == 0 || sl&posMask-1 < s.low {
-			continue
-		}
+	s.clearSlots(max(n, s.nSlots))
+	s.nSlots, s.mask = n, n-1
+	s.used, s.live = 0, 0
+	for _, sl := range keep {
 		k, _ := s.record(sl&posMask - 1)
 		i := s.home(hashKey(k))
-		for s.slots[i] != 0 {
+		for *s.slot(i) != 0 {
 			i = (i + 1) & s.mask
 		}
-		s.slots[i] = sl
+		*s.slot(i) = sl
 		s.used++
 		s.live++
 	}
-	freeOffHeap(oldRaw)
 	return evicted
 }
 

@@ -3,6 +3,7 @@ package tiering
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -19,6 +20,7 @@ type Tier struct {
 	mu       sync.RWMutex
 	shards   [shardCount]shard
 	ring     []byte // the shards' logs, interleaved
+	index    []byte // the shards' index slots, interleaved
 	sk       *sketch
 	ringSize uint64 // bytes of log, all shards
 	maxBytes int64
@@ -46,8 +48,18 @@ func New(o Options) (*Tier, error) {
 	t.ringSize = nChunks * shardCount * chunkSize
 	t.ring = allocOffHeap(int(t.ringSize))
 	adviseHugePages(t.ring)
+	// The index gets what the budget leaves, in powers of two per shard;
+	// pages of it not yet used cost nothing.
+	indexBytes := uint64(max(o.MaxBytes-int64(t.ringSize)-int64(words*8), 0))
+	slots := uint64(minSlots)
+	for slots*2*shardCount*8 <= indexBytes {
+		slots *= 2
+	}
+	t.index = allocOffHeap(int(slots * shardCount * 8))
+	adviseHugePages(t.index)
+	index := unsafe.Slice((*uint64)(unsafe.Pointer(&t.index[0])), len(t.index)/8)
 	for i := range t.shards {
-		t.shards[i].init(t.ring, uint64(i), nChunks)
+		t.shards[i].init(t.ring, index, uint64(i), nChunks)
 	}
 	return t, nil
 }
@@ -57,10 +69,11 @@ func (t *Tier) Close() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i := range t.shards {
-		t.shards[i].free()
+		t.shards[i] = shard{}
 	}
 	freeOffHeap(t.ring)
-	t.ring = nil
+	freeOffHeap(t.index)
+	t.ring, t.index = nil, nil
 }
 
 // Get appends the value of k to dst and reports whether k was resident.
@@ -70,7 +83,7 @@ func (t *Tier) Get(dst, k []byte) ([]byte, bool) {
 	s := &t.shards[h&shardMask]
 	i := s.find(k, h)
 	if i >= 0 {
-		_, v := s.record(s.slots[i]&posMask - 1)
+		_, v := s.record(*s.slot(uint64(i))&posMask - 1)
 		dst = append(dst, v...)
 	}
 	t.mu.RUnlock()
@@ -101,14 +114,14 @@ func (t *Tier) GetMany(dst []byte, keys [][]byte, spans []int32) []byte {
 	var sink uint64
 	for _, h := range hs {
 		s := &t.shards[h&shardMask]
-		sink += s.slots[s.home(h)]
+		sink += *s.slot(s.home(h))
 	}
 	for i, h := range hs {
 		s := &t.shards[h&shardMask]
 		at[i] = -1
 		tag := tagOf(h)
 		for j := s.home(h); ; j = (j + 1) & s.mask {
-			sl := s.slots[j]
+			sl := *s.slot(j)
 			if sl == 0 {
 				break
 			}
@@ -135,7 +148,7 @@ func (t *Tier) GetMany(dst []byte, keys [][]byte, spans []int32) []byte {
 			}
 			// A tag collision: look the slow way.
 			if j := s.find(k, hs[i]); j >= 0 {
-				_, v := s.record(s.slots[j]&posMask - 1)
+				_, v := s.record(*s.slot(uint64(j))&posMask - 1)
 				spans[2*i] = int32(len(dst))
 				dst = append(dst, v...)
 				spans[2*i+1] = int32(len(dst))
@@ -213,9 +226,7 @@ func (t *Tier) Invalidate(k []byte) {
 func (t *Tier) Reset() {
 	t.mu.Lock()
 	for i := range t.shards {
-		s := &t.shards[i]
-		s.pos, s.low = 0, 0
-		s.setSlots(minSlots)
+		t.shards[i].reset()
 	}
 	t.mu.Unlock()
 	t.sk.reset()
@@ -252,7 +263,7 @@ func (t *Tier) Stats() Stats {
 	for i := range t.shards {
 		s := &t.shards[i]
 		st.Entries += int64(s.live)
-		st.Bytes += int64(min(s.pos, s.nChunks*chunkSize)) + int64(len(s.raw))
+		st.Bytes += int64(min(s.pos, s.nChunks*chunkSize) + s.nSlots*8)
 	}
 	t.mu.RUnlock()
 	st.Bytes += int64(len(t.sk.words) * 8)

@@ -268,3 +268,22 @@ func BenchmarkGetHit(b *testing.B) {
 		buf, _ = tr.Get(buf[:0], keys[i&1023])
 	}
 }
+
+// TestTinyRecordsOverflowNothing: records far smaller than budgeted fill
+// the index before the log; the tier keeps working and within budget.
+func TestTinyRecordsOverflowNothing(t *testing.T) {
+	tr := newTier(t, MinBytes)
+	var k []byte
+	for i := range 6_000_000 {
+		k = strconv.AppendInt(k[:0], int64(i), 36)
+		tr.Update(k, nil)
+		tr.Fill(k, nil)
+	}
+	s := tr.Stats()
+	if s.Bytes > MinBytes || s.Entries == 0 {
+		t.Fatalf("after 6M tiny records: %+v", s)
+	}
+	if _, ok := tr.Get(nil, k); !ok {
+		t.Error("the last record written is not resident")
+	}
+}
