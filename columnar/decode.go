@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -24,10 +25,12 @@ var ErrTooLarge = errors.New("input too large")
 // Decoder converts Arrow record batches into Updates for one table.
 //
 // Bind checks a batch schema against the table before any row is read;
-// Record then appends one partial row per batch row: columns the batch
+// Record then appends one update per batch row: columns the batch
 // carries are replaced (a null clears the stored value), the others keep
-// their stored values. All Decoder errors are about the input (the batch's
-// schema or values): callers report them to the client.
+// their stored values. The update is a partial row, or a full row when the
+// batch carries every column (which means the same: nothing is kept).
+// All Decoder errors are about the input (the batch's schema or values):
+// callers report them to the client.
 //
 // A Decoder is not safe for concurrent use. After warm-up, Record does not
 // allocate per row.
@@ -38,12 +41,11 @@ type Decoder struct {
 	// when decoded (a dictionary of long strings indexed by every row).
 	MaxBytes int
 
-	table     string
-	schema    *Schema
-	index     map[string]int // column name → index, KeyIndex for the key
-	cast      bool
-	rb        *RowBuilder
-	appendRow func(dst []byte) []byte
+	table  string
+	schema *Schema
+	layout *Layout
+	index  map[string]int // column name → index, KeyIndex for the key
+	cast   bool
 
 	bound   *arrow.Schema // the schema of the last Bind, nil before
 	parquet bool          // the last bind was BindParquet
@@ -51,6 +53,18 @@ type Decoder struct {
 	keyPos  int           // the key column's position in the batch
 	readers []colReader   // one per non-key batch field, in field order
 	rows    int           // rows decoded since Bind, for error messages
+
+	// How Record encodes rows (rowcodec.go) for the bound batch schema.
+	full   bool     // the batch carries every column: updates are full rows
+	byCol  []int    // indexes into readers, in column order
+	header []byte   // row header (version, sets) when every carried column has a value
+	vals   [][]byte // per reader: the current row's value ...
+	has    []bool   // ... if it has one (false: null)
+
+	// expect is how many rows the stream being decoded claims in all, 0
+	// if unknown; Record makes room for them in advance, up to
+	// expectBytes (the claims are not checked until the batches are read).
+	expect, expectBytes int64
 }
 
 // NewDecoder returns a Decoder of batches for table (named in errors) with
@@ -68,9 +82,7 @@ func NewDecoder(table string, s *Schema, cast bool) (*Decoder, error) {
 		index[c.Name] = i
 	}
 	index[s.Key] = KeyIndex
-	d := &Decoder{table: table, schema: s, index: index, cast: cast, rb: NewRowBuilder(l)}
-	d.appendRow = d.rb.AppendUpdate // bound once: a method value per row would allocate
-	return d, nil
+	return &Decoder{table: table, schema: s, layout: l, index: index, cast: cast}, nil
 }
 
 // Bind checks a batch schema against the table and prepares the reading of
@@ -141,7 +153,61 @@ func (d *Decoder) bind(as *arrow.Schema, fromParquet bool) error {
 	}
 	d.key.plan()
 	d.readers, d.keyPos, d.bound, d.rows, d.parquet = readers, keyPos, as, 0, fromParquet
+	d.planRows()
 	return nil
+}
+
+// planRows prepares the encoding of rows of the bound readers: their
+// column order, and the header of a row in which every carried column
+// has a value, which most rows share.
+func (d *Decoder) planRows() {
+	n := len(d.readers)
+	d.full = n == len(d.schema.Columns) // Bind refused duplicates and strangers
+	d.byCol = d.byCol[:0]
+	for j := range d.readers {
+		d.byCol = append(d.byCol, j)
+	}
+	slices.SortFunc(d.byCol, func(a, b int) int { return d.readers[a].col - d.readers[b].col })
+	d.vals = slices.Grow(d.vals[:0], n)[:n]
+	d.has = slices.Grow(d.has[:0], n)[:n]
+	for j := range d.has {
+		d.has[j] = true
+	}
+	d.header = d.appendHeader(d.header[:0])
+}
+
+// appendHeader appends the header of the current row (d.has): the row
+// format's version, present set and, for a partial row, cleared set, as
+// RowBuilder.Append (full rows) and AppendUpdate (partial) write them.
+func (d *Decoder) appendHeader(dst []byte) []byte {
+	present, cleared := newStats(), newStats()
+	for _, j := range d.byCol {
+		if d.has[j] {
+			present.add(d.readers[j].col)
+		} else {
+			cleared.add(d.readers[j].col)
+		}
+	}
+	var flags uint64
+	if !d.full {
+		flags = setPartial
+	}
+	dst = append(dst, rowVersion)
+	dst, w := beginSet(dst, present, flags)
+	for _, j := range d.byCol {
+		if d.has[j] {
+			dst = w.add(dst, d.readers[j].col)
+		}
+	}
+	if !d.full {
+		dst, w = beginSet(dst, cleared, 0)
+		for _, j := range d.byCol {
+			if !d.has[j] {
+				dst = w.add(dst, d.readers[j].col)
+			}
+		}
+	}
+	return dst
 }
 
 // mismatch is the error for a field whose type the column does not accept.
@@ -194,7 +260,11 @@ func (d *Decoder) Record(rec arrow.RecordBatch, u *Updates) (err error) {
 			u.Truncate(start)
 		}
 	}()
-	rb := d.rb
+	d.grow(u, n)
+	if d.plainBatch() {
+		return d.plainRows(u, n)
+	}
+	l := d.layout
 	for i := range n {
 		if d.key.isNull(i) {
 			return fmt.Errorf("null key in row %d", d.rows+i)
@@ -203,34 +273,154 @@ func (d *Decoder) Record(rec arrow.RecordBatch, u *Updates) (err error) {
 		if err != nil {
 			return fmt.Errorf("column '%s' row %d: %w", d.key.name, d.rows+i, err)
 		}
-		rb.Reset()
+		// Read the row's values (errors in field order), then write the
+		// row: header, then the values in column order.
+		nulls := 0
 		for j := range d.readers {
 			c := &d.readers[j]
-			var v []byte
-			ok := false
-			if c.isNull(i) {
-				// stays null
-			} else if c.mode == rmFixed {
-				v, ok = c.vals[i*c.w:(i+1)*c.w], true // the hot path, inlined
-			} else if v, ok, err = c.value(i); err != nil {
-				return fmt.Errorf("column '%s' row %d: %w", c.name, d.rows+i, err)
+			switch {
+			case c.isNull(i):
+				d.has[j] = false
+			case c.mode == rmFixed: // the hot path, inlined
+				d.vals[j], d.has[j] = c.vals[i*c.w:(i+1)*c.w], true
+			default:
+				if d.vals[j], d.has[j], err = c.value(i); err != nil {
+					return fmt.Errorf("column '%s' row %d: %w", c.name, d.rows+i, err)
+				}
 			}
-			if !ok {
-				err = rb.SetNull(c.col)
-			} else {
-				err = rb.Set(c.col, v)
-			}
-			if err != nil { // unreachable: readers produce values of the column's width
-				return fmt.Errorf("column '%s' row %d: %w", c.name, d.rows+i, err)
+			if !d.has[j] {
+				nulls++
 			}
 		}
-		u.AddBuilt(key, d.appendRow)
-		if d.MaxBytes > 0 && u.Bytes() > d.MaxBytes {
+		buf := append(u.buf, key...)
+		if nulls == 0 {
+			buf = append(buf, d.header...)
+		} else {
+			buf = d.appendHeader(buf)
+		}
+		for _, j := range d.byCol {
+			if !d.has[j] {
+				continue
+			}
+			v := d.vals[j]
+			if l.width[d.readers[j].col] == 0 {
+				buf = binary.AppendUvarint(buf, uint64(len(v)))
+			}
+			buf = append(buf, v...)
+		}
+		if nulls > 0 {
+			for j := range d.has {
+				d.has[j] = true
+			}
+		}
+		u.buf = buf
+		u.keys = append(u.keys, len(key))
+		u.ends = append(u.ends, len(buf))
+		if d.MaxBytes > 0 && len(buf) > d.MaxBytes {
 			return fmt.Errorf("%w: the updates of this write exceed %d bytes (at row %d)", ErrTooLarge, d.MaxBytes, d.rows+i)
 		}
 	}
 	d.rows += n
 	return nil
+}
+
+// plainBatch reports whether the batch Record has set up is the common
+// case plainRows handles: utf8 keys, fixed-width values of the columns'
+// own types, and no nulls.
+func (d *Decoder) plainBatch() bool {
+	if d.key.mode != rmBytes32 || d.key.nulls != nil {
+		return false
+	}
+	for j := range d.readers {
+		if c := &d.readers[j]; c.mode != rmFixed || c.nulls != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// plainRows is the rest of Record for a plainBatch: every row has the
+// same header, then its values copied from the batch's buffers.
+func (d *Decoder) plainRows(u *Updates, n int) error {
+	k := &d.key
+	buf := u.buf
+	for i := range n {
+		key, _, err := checkedSlice(k.data, int64(k.off32[i]), int64(k.off32[i+1]))
+		if err != nil {
+			return fmt.Errorf("column '%s' row %d: %w", k.name, d.rows+i, err)
+		}
+		buf = append(buf, key...)
+		buf = append(buf, d.header...)
+		for _, j := range d.byCol {
+			c := &d.readers[j]
+			buf = append(buf, c.vals[i*c.w:(i+1)*c.w]...)
+		}
+		u.buf = buf
+		u.keys = append(u.keys, len(key))
+		u.ends = append(u.ends, len(buf))
+		if d.MaxBytes > 0 && len(buf) > d.MaxBytes {
+			return fmt.Errorf("%w: the updates of this write exceed %d bytes (at row %d)", ErrTooLarge, d.MaxBytes, d.rows+i)
+		}
+	}
+	d.rows += n
+	return nil
+}
+
+// grow makes room in u for the n rows of the batch Record has set up, as
+// far as their size can be told from the buffers: the keys' bytes, the
+// header and fixed-width values of rows without nulls, the bytes of
+// variable-width values. At the first batch of a stream whose batches
+// claim more rows (expect), it makes room for those too, at this batch's
+// average size and some. So a stream fills one allocation rather than
+// growing its Updates by copying. The room asked for stays within
+// MaxBytes.
+func (d *Decoder) grow(u *Updates, n int) {
+	if n == 0 {
+		return
+	}
+	size := int64(d.key.span(n))
+	perRow := int64(len(d.header))
+	for j := range d.readers {
+		c := &d.readers[j]
+		if w := int64(d.layout.width[c.col]); w > 0 {
+			perRow += w
+		} else {
+			size += int64(c.span(n)) + 1
+		}
+	}
+	size += perRow * int64(n)
+	rows := int64(n)
+	if left := d.expect - rows; left > 0 && d.rows == 0 {
+		avg := max(1, size/rows+size/rows/8) // later keys tend to be longer
+		more := min(left, d.expectBytes/avg, d.expectBytes/16)
+		rows += more
+		size += more * avg
+	}
+	if d.MaxBytes > 0 {
+		size = min(size, int64(d.MaxBytes-u.Bytes()+1))
+	}
+	u.Grow(int(rows), int(max(0, min(size, math.MaxInt32))))
+}
+
+// span returns the bytes of the values of the first n rows of a utf8 or
+// binary column with offsets, as the offsets tell them (0 if they make no
+// sense, or for other columns).
+func (c *colReader) span(n int) int {
+	var s int64
+	switch c.mode {
+	case rmBytes32:
+		if len(c.off32) > n {
+			s = int64(c.off32[n]) - int64(c.off32[0])
+		}
+	case rmBytes64:
+		if len(c.off64) > n {
+			s = c.off64[n] - c.off64[0]
+		}
+	}
+	if s < 0 || s > int64(len(c.data)) {
+		return 0
+	}
+	return int(s)
 }
 
 // srcType is a batch column's Arrow type in the terms of column types:

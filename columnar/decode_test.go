@@ -226,7 +226,9 @@ func ingRecord(t testing.TB, fields []arrow.Field, cols ...[][]byte) arrow.Recor
 // ingCheckUpdates checks that u holds, from index from, one update per
 // key with the given columns' values (values[j][i]: column cols[j], row
 // i; nil: null), and that the other columns are left untouched: merged
-// onto a row holding old values, they keep them.
+// onto a row holding old values, they keep them. Updates are partial rows
+// unless cols has every column; then they are full rows. Either way they
+// are byte for byte what a RowBuilder makes of the same values.
 func ingCheckUpdates(t *testing.T, s *Schema, u *Updates, from int, keys [][]byte, cols []int, values [][][]byte) {
 	t.Helper()
 	l, err := s.Layout()
@@ -247,16 +249,35 @@ func ingCheckUpdates(t *testing.T, s *Schema, u *Updates, from int, keys [][]byt
 		}
 	}
 	stored := b.Append(nil)
+	full := len(cols) == len(s.Columns)
 	for i, key := range keys {
 		k, row := u.At(from + i)
+		b.Reset()
+		for j, c := range cols {
+			if values[j][i] == nil {
+				err = b.SetNull(c)
+			} else {
+				err = b.Set(c, values[j][i])
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		built := b.AppendUpdate(nil)
+		if full {
+			built = b.Append(nil)
+		}
+		if !bytes.Equal(row, built) {
+			t.Fatalf("update %d: row %x, RowBuilder writes %x", i, row, built)
+		}
 		if !bytes.Equal(k, key) {
 			t.Fatalf("update %d: key %q, want %q", i, k, key)
 		}
 		if err := l.Check(row); err != nil {
 			t.Fatalf("update %d: %v", i, err)
 		}
-		if p, _ := l.IsPartial(row); !p {
-			t.Fatalf("update %d is not a partial row", i)
+		if p, _ := l.IsPartial(row); p != (len(cols) < len(s.Columns)) {
+			t.Fatalf("update %d: partial = %v with %d of %d columns", i, p, len(cols), len(s.Columns))
 		}
 		merged, err := l.Merge(nil, stored, row)
 		if err != nil {

@@ -8,16 +8,18 @@ package columnar
 // panics into errors.
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/endian"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -27,6 +29,11 @@ import (
 // gives an error wrapping ErrTooLarge instead, and a failing source (a
 // closed connection) an error wrapping the source's.
 var ErrBadIPC = errors.New("corrupt arrow ipc stream")
+
+// unalignedOK: the machine reads Arrow buffers at any address (at full
+// speed), so an in-memory stream's bodies are used in place wherever they
+// are. Elsewhere only 8-byte aligned ones are.
+const unalignedOK = runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64" || runtime.GOARCH == "386"
 
 // maxIPCMetadata bounds one message's metadata (flatbuffers: a schema or a
 // batch's buffer list), which is read into ordinary memory.
@@ -53,15 +60,26 @@ func IPCMemoryLimit(n int) int64 { return 4*int64(n) + 16<<20 }
 // fields are refused (ErrBadIPC): no column has such a type, and what
 // arrow-go reads for them is not checked here.
 func ReadIPCStream(r io.Reader, maxBytes int64, onSchema func(*arrow.Schema) error, onBatch func(arrow.RecordBatch) error) error {
-	mem := newMemBudget(maxBytes)
-	mr := &ipcMsgReader{r: r, mem: mem}
+	return readIPC(&ipcMsgReader{r: r, mem: newMemBudget(maxBytes)}, onSchema, onBatch)
+}
+
+// ReadIPCBytes is ReadIPCStream of a stream held in memory, b, which it
+// reads in place: the Arrow buffers of uncompressed batches are slices of
+// b rather than copies, so they count against no budget. b must not
+// change until ReadIPCBytes returns. It never writes to b (a stream of
+// the other byte order than the machine's is copied to be swapped).
+func ReadIPCBytes(b []byte, maxBytes int64, onSchema func(*arrow.Schema) error, onBatch func(arrow.RecordBatch) error) error {
+	return readIPC(&ipcMsgReader{src: b, inMemory: true, mem: newMemBudget(maxBytes)}, onSchema, onBatch)
+}
+
+func readIPC(mr *ipcMsgReader, onSchema func(*arrow.Schema) error, onBatch func(arrow.RecordBatch) error) error {
 	mr.refs.Store(1)
 	defer mr.Release()
 	fail := func(err error) error { return mr.classify(err) }
 
 	var rdr *ipc.Reader
 	if err := recoverPanic(func() (err error) {
-		rdr, err = ipc.NewReaderFromMessageReader(mr, ipc.WithAllocator(mem), ipc.WithEnsureNativeEndian(true))
+		rdr, err = ipc.NewReaderFromMessageReader(mr, ipc.WithAllocator(mr.mem), ipc.WithEnsureNativeEndian(true))
 		return err
 	}); err != nil {
 		return fail(err)
@@ -101,7 +119,7 @@ var errStopAfterSchema = errors.New("stop")
 // ... SCHEMA). Whatever follows the schema message is not read.
 func ReadIPCSchema(b []byte) (*arrow.Schema, error) {
 	var schema *arrow.Schema
-	err := ReadIPCStream(bytes.NewReader(b), IPCMemoryLimit(len(b)), func(s *arrow.Schema) error {
+	err := ReadIPCBytes(b, IPCMemoryLimit(len(b)), func(s *arrow.Schema) error {
 		schema = s
 		return errStopAfterSchema
 	}, nil)
@@ -120,17 +138,67 @@ func ReadIPCSchema(b []byte) (*arrow.Schema, error) {
 // compressed stream can inflate to maxBytes of buffers, and those to more
 // rows than a client should get for a few bytes.
 func (d *Decoder) DecodeIPC(r io.Reader, maxBytes int64, u *Updates) (rows int, err error) {
+	return d.decodeIPC(&ipcMsgReader{r: r, mem: newMemBudget(maxBytes)}, maxBytes, u)
+}
+
+// DecodeIPCBytes is DecodeIPC of a stream held in memory, read in place
+// (see ReadIPCBytes). As it can count the stream's rows before decoding
+// them, u grows once for all of them rather than batch by batch.
+func (d *Decoder) DecodeIPCBytes(b []byte, maxBytes int64, u *Updates) (rows int, err error) {
+	d.expect, d.expectBytes = ipcStreamRows(b), 2*int64(len(b))
+	defer func() { d.expect, d.expectBytes = 0, 0 }()
+	return d.decodeIPC(&ipcMsgReader{src: b, inMemory: true, mem: newMemBudget(maxBytes)}, maxBytes, u)
+}
+
+func (d *Decoder) decodeIPC(mr *ipcMsgReader, maxBytes int64, u *Updates) (rows int, err error) {
 	start := u.Len()
 	if d.MaxBytes == 0 && maxBytes > 0 {
 		d.MaxBytes = u.Bytes() + int(min(4*maxBytes, math.MaxInt/2))
 		defer func() { d.MaxBytes = 0 }()
 	}
-	err = ReadIPCStream(r, maxBytes, d.Bind, func(rec arrow.RecordBatch) error { return d.Record(rec, u) })
+	err = readIPC(mr, d.Bind, func(rec arrow.RecordBatch) error { return d.Record(rec, u) })
 	if err != nil {
 		u.Truncate(start)
 		return 0, err
 	}
 	return u.Len() - start, nil
+}
+
+// ipcStreamRows returns the rows the record batches of stream b claim,
+// walking their messages without reading bodies, or 0 if it cannot tell
+// (what it finds amiss is left for the real read to report).
+func ipcStreamRows(b []byte) int64 {
+	var rows int64
+	for len(b) >= 4 {
+		n := int64(binary.LittleEndian.Uint32(b))
+		b = b[4:]
+		if n == 0xFFFFFFFF {
+			if len(b) < 4 {
+				return 0
+			}
+			n = int64(binary.LittleEndian.Uint32(b))
+			b = b[4:]
+		}
+		if n == 0 {
+			break
+		}
+		if n > int64(len(b)) {
+			return 0
+		}
+		info, err := parseIPCMessage(b[:n])
+		if err != nil || info.bodyLen < 0 || info.bodyLen > int64(len(b))-n {
+			return 0
+		}
+		if info.kind == ipcHdrRecordBatch {
+			length, err := info.batch.int64(0) // RecordBatch.length
+			if err != nil || length < 0 || length > math.MaxInt32 {
+				return 0
+			}
+			rows += length
+		}
+		b = b[n+info.bodyLen:]
+	}
+	return min(rows, math.MaxInt32)
 }
 
 // recoverPanic runs f, turning a panic into an error: arrow-go panics on some
@@ -215,8 +283,16 @@ func errTooLargeFor(what string, limit int64) error {
 // its claimed length up front, allocates bodies from the budget, and
 // checks compressed buffers' claimed sizes before arrow-go inflates them.
 type ipcMsgReader struct {
-	r      io.Reader
-	mem    *memBudget
+	r   io.Reader
+	mem *memBudget
+	// inMemory: the stream is src (ReadIPCBytes), read from pos; bodies
+	// are slices of it unless swap (the stream is of the other byte
+	// order) or the machine needs aligned buffers and a body is not.
+	inMemory bool
+	src      []byte
+	pos      int
+	swap     bool
+
 	refs   atomic.Int64
 	msg    *ipc.Message
 	n      int // messages read
@@ -252,6 +328,17 @@ func (m *ipcMsgReader) classify(err error) error {
 // fill reads len(p) bytes; at the very start of a message (atStart) a
 // clean end of input is io.EOF, elsewhere it is a truncated stream.
 func (m *ipcMsgReader) fill(p []byte, atStart bool) error {
+	if m.inMemory {
+		k := copy(p, m.src[m.pos:])
+		m.pos += k
+		switch {
+		case k == len(p):
+			return nil
+		case atStart && k == 0:
+			return io.EOF
+		}
+		return m.fail(fmt.Errorf("%w: truncated stream", ErrBadIPC))
+	}
 	k, err := io.ReadFull(m.r, p)
 	switch {
 	case err == nil:
@@ -314,6 +401,9 @@ func (m *ipcMsgReader) Message() (*ipc.Message, error) {
 		if m.plan, err = planBatches(info.msg); err != nil {
 			return nil, m.fail(err)
 		}
+		// arrow-go swaps, in place, the buffers of a schema whose byte
+		// order is anything but the machine's.
+		m.swap = m.plan.endianness != endian.NativeEndian
 	}
 	if info.bodyLen > m.mem.limit {
 		return nil, m.fail(errTooLargeFor("arrow ipc message", m.mem.limit))
@@ -340,8 +430,13 @@ func (m *ipcMsgReader) Message() (*ipc.Message, error) {
 }
 
 // read reads n bytes into ordinary memory, growing the slice as bytes
-// arrive.
+// arrive (or slices them from an in-memory stream).
 func (m *ipcMsgReader) read(n int64, atStart bool) ([]byte, error) {
+	if m.inMemory && n <= int64(len(m.src)-m.pos) {
+		b := m.src[m.pos : m.pos+int(n) : m.pos+int(n)]
+		m.pos += int(n)
+		return b, nil
+	}
 	var b []byte
 	for int64(len(b)) < n {
 		have := len(b)
@@ -357,15 +452,24 @@ func (m *ipcMsgReader) read(n int64, atStart bool) ([]byte, error) {
 // readBody reads a message body of n bytes into budgeted memory, which
 // grows as bytes arrive unless r says how much it holds.
 func (m *ipcMsgReader) readBody(n int64) (*memory.Buffer, error) {
-	buf := memory.NewResizableBuffer(m.mem)
 	step := int64(1 << 20)
-	if l, ok := m.r.(interface{ Len() int }); ok { // bytes.Reader and the like
+	if m.inMemory {
+		if n > int64(len(m.src)-m.pos) {
+			return nil, m.fail(fmt.Errorf("%w: truncated stream", ErrBadIPC))
+		}
+		body := m.src[m.pos : m.pos+int(n) : m.pos+int(n)]
+		if !m.swap && (unalignedOK || n == 0 || uintptr(unsafe.Pointer(&body[0]))%8 == 0) {
+			m.pos += int(n)
+			return memory.NewBufferBytes(body), nil
+		}
+		step = n
+	} else if l, ok := m.r.(interface{ Len() int }); ok { // bytes.Reader and the like
 		if n > int64(l.Len()) {
-			buf.Release()
 			return nil, m.fail(fmt.Errorf("%w: truncated stream", ErrBadIPC))
 		}
 		step = n
 	}
+	buf := memory.NewResizableBuffer(m.mem)
 	for have := int64(0); have < n; {
 		next := min(n, max(2*have, step))
 		if err := recoverPanic(func() error { buf.Resize(int(next)); return nil }); err != nil {
@@ -437,6 +541,14 @@ func (t fbView) uint8(slot int) (uint8, error) {
 		return 0, err
 	}
 	return t.b[p], nil
+}
+
+func (t fbView) uint16(slot int) (uint16, error) {
+	p, err := t.field(slot, 2)
+	if p == 0 {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint16(t.b[p:]), nil
 }
 
 func (t fbView) int64(slot int) (int64, error) {
@@ -546,6 +658,7 @@ type ipcShape struct{ nodes, buffers, views int }
 // a slice by a "count" read there (gigabytes, fatally). So each batch must
 // hold at least what the schema makes arrow-go read.
 type ipcPlan struct {
+	endianness endian.Endianness // the schema's, as arrow-go reads it
 	record     ipcShape
 	dicts      map[int64]ipcShape
 	unmodelled string // a type whose batches are not worked out, and so not read
@@ -557,6 +670,11 @@ func planBatches(msg fbView) (*ipcPlan, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: schema message without a schema", ErrBadIPC)
 	}
+	var order uint16
+	if order, err = schema.uint16(0); err != nil { // Schema.endianness: 0 little, 1 big
+		return nil, fmt.Errorf("%w: schema: %v", ErrBadIPC, err)
+	}
+	p.endianness = endian.Endianness(int16(order))
 	start, n, err := schema.vector(1, 4) // Schema.fields
 	for k := 0; k < n && err == nil; k++ {
 		var f fbView

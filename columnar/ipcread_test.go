@@ -16,6 +16,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/endian"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -148,6 +149,32 @@ func TestReadIPCSchema(t *testing.T) {
 	}
 }
 
+// ingPrefixes returns the lengths at which to cut stream in truncation
+// tests: every length around each message's start and its metadata's
+// end, where parsing changes state, and a few hundred spread over the
+// rest (every length would take minutes under the race detector).
+func ingPrefixes(t testing.TB, stream []byte) []int {
+	seen := map[int]bool{}
+	var out []int
+	add := func(n int) {
+		if n >= 0 && n < len(stream) && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, m := range ingMessages(t, stream) {
+		for d := -9; d <= 9; d++ {
+			add(m.meta - 8 + d)
+			add(m.body + d)
+		}
+	}
+	step := max(1, len(stream)/300)
+	for n := 0; n < len(stream); n += step {
+		add(n)
+	}
+	return out
+}
+
 // Every prefix of a valid stream fails cleanly (or, cut at a message
 // boundary, reads fewer batches).
 func TestReadIPCStreamTruncated(t *testing.T) {
@@ -155,7 +182,7 @@ func TestReadIPCStreamTruncated(t *testing.T) {
 	sc, recs, _, _ := ingAllTypesBatches(t, 3, 2, 3)
 	for _, opts := range [][]ipc.Option{nil, {ipc.WithZstd()}} {
 		stream := ingIPC(t, sc, recs, opts...)
-		for n := range len(stream) {
+		for _, n := range ingPrefixes(t, stream) {
 			var u Updates
 			_, err := ingDecoder(t, s, false).DecodeIPC(bytes.NewReader(stream[:n]), 1<<24, &u)
 			if err != nil && !errors.Is(err, ErrBadIPC) {
@@ -422,8 +449,18 @@ func ingFuzzCheck(t *testing.T, stream []byte) {
 	s := ingAllTypes()
 	l, _ := s.Layout()
 	d, _ := NewDecoder("t", s, true)
-	var u Updates
+	var u, v Updates
 	_, err := d.DecodeIPC(bytes.NewReader(stream), 1<<24, &u)
+	// In place, the same, and the stream left as it was.
+	orig := bytes.Clone(stream)
+	_, err2 := d.DecodeIPCBytes(stream, 1<<24, &v)
+	if (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) {
+		t.Fatalf("error %v, in place %v", err, err2)
+	}
+	if !bytes.Equal(stream, orig) {
+		t.Fatal("reading in place changed the stream")
+	}
+	ingSameUpdates(t, &u, &v)
 	if err != nil {
 		if u.Len() != 0 {
 			t.Fatalf("error %v with %d updates", err, u.Len())
@@ -639,5 +676,213 @@ func TestReadIPCStreamFuzzFinds(t *testing.T) {
 		if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
 			t.Errorf("%s: allocated %d MB for %d bytes (%v)", name, grew>>20, len(stream), err)
 		}
+	}
+}
+
+// ingSameUpdates fails unless a and b hold the same updates.
+func ingSameUpdates(t *testing.T, a, b *Updates) {
+	t.Helper()
+	if a.Len() != b.Len() {
+		t.Fatalf("%d updates and %d", a.Len(), b.Len())
+	}
+	for i := range a.Len() {
+		ka, ra := a.At(i)
+		kb, rb := b.At(i)
+		if !bytes.Equal(ka, kb) || !bytes.Equal(ra, rb) {
+			t.Fatalf("update %d: %q %x and %q %x", i, ka, ra, kb, rb)
+		}
+	}
+}
+
+// In memory, a stream is read in place: the same updates as read from an
+// io.Reader, compressed or not, wherever the stream sits in memory, and
+// the stream is left as it was.
+func TestDecodeIPCBytes(t *testing.T) {
+	s := ingAllTypes()
+	sc, recs, keys, values := ingAllTypesBatches(t, 11, 4, 30)
+	for name, opts := range map[string][]ipc.Option{
+		"plain": nil,
+		"lz4":   {ipc.WithLZ4()},
+		"zstd":  {ipc.WithZstd()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			stream := ingIPC(t, sc, recs, opts...)
+			var want Updates
+			if _, err := ingDecoder(t, s, false).DecodeIPC(bytes.NewReader(stream), IPCMemoryLimit(len(stream)), &want); err != nil {
+				t.Fatal(err)
+			}
+			for off := range 8 {
+				// The stream at every alignment (compressed bodies are
+				// copied out anyway: two alignments suffice).
+				if name != "plain" && off > 1 {
+					break
+				}
+				b := append(make([]byte, off, off+len(stream)), stream...)[off:]
+				var u Updates
+				rows, err := ingDecoder(t, s, false).DecodeIPCBytes(b, IPCMemoryLimit(len(b)), &u)
+				if err != nil || rows != len(keys) {
+					t.Fatalf("offset %d: %d rows, %v", off, rows, err)
+				}
+				ingCheckUpdates(t, s, &u, 0, keys, ingAllCols(s), values)
+				ingSameUpdates(t, &u, &want)
+				if !bytes.Equal(b, stream) {
+					t.Fatalf("offset %d: the stream changed", off)
+				}
+			}
+			// Truncated, it fails as the reader does.
+			for _, n := range ingPrefixes(t, stream) {
+				var u, v Updates
+				_, err1 := ingDecoder(t, s, false).DecodeIPCBytes(stream[:n], 1<<24, &u)
+				_, err2 := ingDecoder(t, s, false).DecodeIPC(bytes.NewReader(stream[:n]), 1<<24, &v)
+				if (err1 == nil) != (err2 == nil) || (err1 != nil && err1.Error() != err2.Error()) {
+					t.Fatalf("prefix %d: %v, and from a reader %v", n, err1, err2)
+				}
+				if err1 != nil && u.Len() != 0 {
+					t.Fatalf("prefix %d: failed with %d updates", n, u.Len())
+				}
+				ingSameUpdates(t, &u, &v)
+			}
+		})
+	}
+}
+
+// ingSwapped returns b with each w-byte word byte-reversed.
+func ingSwapped(b []byte, w int) []byte {
+	out := make([]byte, len(b))
+	for i := 0; i+w <= len(b); i += w {
+		for k := range w {
+			out[i+k] = b[i+w-1-k]
+		}
+	}
+	return out
+}
+
+// A big-endian stream is byte-swapped into a copy: the values come out
+// right and the caller's bytes are not touched.
+func TestDecodeIPCBytesBigEndian(t *testing.T) {
+	s := &Schema{Key: "id", Columns: []Column{{Name: "i", Type: Scalar(KindInt32)}, {Name: "f", Type: Scalar(KindFloat64)}}}
+	keys := ingKeys(5)
+	ints := [][]byte{le32(1), le32(0xfffffffe), nil, le32(1 << 20), le32(7)}
+	floats := [][]byte{ingF64(1.5), ingF64(-2), ingF64(1e300), nil, ingF64(0)}
+	fields := []arrow.Field{
+		{Name: "id", Type: arrow.BinaryTypes.String},
+		{Name: "i", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "f", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	}
+	le := ingRecord(t, fields, keys, ints, floats)
+	defer le.Release()
+	// Written with a big-endian schema, then the key offsets and the
+	// values byte-swapped in place in the stream.
+	be := arrow.NewSchemaWithEndian(fields, nil, endian.BigEndian)
+	rec := array.NewRecordBatch(be, le.Columns(), 5)
+	defer rec.Release()
+	stream := ingIPC(t, be, []arrow.RecordBatch{rec})
+	m := ingMessages(t, stream)[1]
+	info, err := parseIPCMessage(stream[m.meta : m.meta+m.metaLen])
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, nbufs, err := info.batch.vector(2, 16) // RecordBatch.buffers
+	if err != nil || nbufs != 7 {
+		t.Fatalf("%d buffers, %v", nbufs, err)
+	}
+	for i, w := range map[int]int{1: 4, 4: 4, 6: 8} { // id offsets, i values, f values
+		off := int(binary.LittleEndian.Uint64(info.batch.b[start+16*i:]))
+		n := int(binary.LittleEndian.Uint64(info.batch.b[start+16*i+8:]))
+		b := stream[m.body+off : m.body+off+n]
+		copy(b, ingSwapped(b, w))
+	}
+	orig := bytes.Clone(stream)
+	var u, v Updates
+	if _, err := ingDecoder(t, s, false).DecodeIPCBytes(stream, 1<<20, &u); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stream, orig) {
+		t.Fatal("the stream changed")
+	}
+	ingCheckUpdates(t, s, &u, 0, keys, []int{0, 1}, [][][]byte{ints, floats})
+	if _, err := ingDecoder(t, s, false).DecodeIPC(bytes.NewReader(stream), 1<<20, &v); err != nil {
+		t.Fatal(err)
+	}
+	ingSameUpdates(t, &u, &v)
+
+	// An endianness that is neither: arrow-go swaps all the same, and
+	// the stream is still not touched.
+	schema := ingMessages(t, stream)[0]
+	meta := stream[schema.meta : schema.meta+schema.metaLen]
+	sinfo, err := parseIPCMessage(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, ok, err := sinfo.msg.table(2)
+	if !ok || err != nil {
+		t.Fatal("no schema", err)
+	}
+	p, err := sc.field(0, 2)
+	if err != nil || p == 0 {
+		t.Fatal("no endianness", err)
+	}
+	binary.LittleEndian.PutUint16(meta[p:], 2)
+	orig = bytes.Clone(stream)
+	u.Reset()
+	if _, err := ingDecoder(t, s, false).DecodeIPCBytes(stream, 1<<20, &u); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stream, orig) {
+		t.Fatal("the stream changed")
+	}
+	ingSameUpdates(t, &u, &v)
+}
+
+// ipcStreamRows counts the rows batches claim; DecodeIPCBytes makes room
+// for them up front, but for no more than the stream's size suggests
+// when a batch lies.
+func TestDecodeIPCBytesGrowsOnce(t *testing.T) {
+	s, rec := ingFloat32Batch(20_000)
+	defer rec.Release()
+	var recs []arrow.RecordBatch
+	for i := int64(0); i < 20_000; i += 2_500 {
+		recs = append(recs, rec.NewSlice(i, i+2_500))
+	}
+	stream := ingIPC(t, rec.Schema(), recs)
+	if n := ipcStreamRows(stream); n != 20_000 {
+		t.Fatalf("ipcStreamRows = %d", n)
+	}
+	if n := ipcStreamRows(stream[:len(stream)/2]); n != 0 {
+		t.Fatalf("ipcStreamRows of half a stream = %d", n)
+	}
+	var u Updates
+	if _, err := ingDecoder(t, s, false).DecodeIPCBytes(stream, IPCMemoryLimit(len(stream)), &u); err != nil {
+		t.Fatal(err)
+	}
+	// One allocation, a little larger than the updates (growing as they
+	// come would make it at least 1.25 times as large).
+	if u.Len() != 20_000 || cap(u.buf) > u.Bytes()+u.Bytes()/5 || cap(u.ends) > 20_000+20_000/5 {
+		t.Fatalf("%d updates of %d bytes in a buffer of %d, ends of %d", u.Len(), u.Bytes(), cap(u.buf), cap(u.ends))
+	}
+
+	// A batch claiming 2³¹-1 rows: room for no more than twice the
+	// stream, and then an error.
+	msgs := ingMessages(t, stream)
+	meta := stream[msgs[2].meta : msgs[2].meta+msgs[2].metaLen]
+	info, err := parseIPCMessage(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := info.batch.field(0, 8)
+	if err != nil || p == 0 {
+		t.Fatal("no length", err)
+	}
+	binary.LittleEndian.PutUint64(meta[p:], 1<<31-1)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var v Updates
+	_, err = ingDecoder(t, s, false).DecodeIPCBytes(stream, IPCMemoryLimit(len(stream)), &v)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrBadIPC) {
+		t.Fatalf("got %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > uint64(8*len(stream)) {
+		t.Fatalf("allocated %d bytes for a %d-byte stream", grew, len(stream))
 	}
 }

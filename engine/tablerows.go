@@ -105,23 +105,167 @@ func seek(it *pebble.Iterator, k []byte) (v []byte, ok bool, err error) {
 	return v, err == nil, err
 }
 
+// cursor looks up the records of keys visited in ascending order with
+// one iterator. Near keys are reached by stepping the iterator forward
+// (Pebble seeks from scratch in a large batch's data, and in any level a
+// seek costs more than a few steps); far ones by seeking. Past the last
+// record every lookup is a miss at no cost.
+type cursor struct {
+	it      *pebble.Iterator
+	started bool // it has been positioned: at the least record >= the last key looked up
+	done    bool // ... and there is no such record
+}
+
+// cursorSteps is how far find steps forward before it seeks.
+const cursorSteps = 8
+
+// find returns the value of the record at key k (a full record key,
+// greater than the last one looked up), or ok=false if there is none.
+func (c *cursor) find(k []byte) (v []byte, ok bool, err error) {
+	if c.done {
+		return nil, false, nil
+	}
+	it := c.it
+	valid := false
+	if c.started {
+		valid = it.Valid()
+		for range cursorSteps {
+			if !valid {
+				break
+			}
+			switch cmp := bytes.Compare(it.Key(), k); {
+			case cmp == 0:
+				v, err = it.ValueAndErr()
+				return v, err == nil, err
+			case cmp > 0:
+				return nil, false, nil
+			}
+			valid = it.Next()
+		}
+	}
+	if !c.started || valid {
+		c.started = true
+		valid = it.SeekGE(k)
+	}
+	if !valid {
+		if err := it.Error(); err != nil {
+			return nil, false, err
+		}
+		c.done = true
+		return nil, false, nil
+	}
+	if !bytes.Equal(it.Key(), k) {
+		return nil, false, nil
+	}
+	v, err = it.ValueAndErr()
+	return v, err == nil, err
+}
+
+// keyRef is a key in keyOrder's order: its index, and the 8 bytes that
+// follow the prefix all the keys share (big-endian, zero-padded), which
+// decide most comparisons on their own.
+type keyRef struct {
+	prefix uint64
+	i      int32
+}
+
+// keyPrefix returns the 8 bytes of k from off (zero-padded) as a number.
+func keyPrefix(k []byte, off int) uint64 {
+	k = k[off:]
+	if len(k) >= 8 {
+		return binary.BigEndian.Uint64(k)
+	}
+	var b [8]byte
+	copy(b[:], k)
+	return binary.BigEndian.Uint64(b[:])
+}
+
 // keyOrder returns the indexes 0..n-1 ordered by key(i), stably, so that
 // equal keys keep their request order. Visiting rows in key order lets one
 // Pebble iterator move forward through the table instead of seeking from
-// the top for every key.
-func keyOrder(n int, key func(i int) []byte) []int32 {
-	order := make([]int32, n)
+// the top for every key, puts a key's updates next to each other, and
+// hands Pebble a batch it need not sort.
+//
+// The keys are radix-sorted by the 8 bytes after their common prefix;
+// keys alike in those (longer keys, duplicates) are then sorted by
+// comparison among themselves.
+func keyOrder(n int, key func(i int) []byte) []keyRef {
+	order := make([]keyRef, n)
+	if n == 0 {
+		return order
+	}
+	first := key(0)
+	common := len(first)
+	for i := 1; i < n && common > 0; i++ {
+		k := key(i)
+		m := min(common, len(k))
+		j := 0
+		for j < m && k[j] == first[j] {
+			j++
+		}
+		common = j
+	}
 	sorted := true
 	for i := range order {
-		order[i] = int32(i)
-		if i > 0 && sorted && bytes.Compare(key(i-1), key(i)) > 0 {
+		order[i] = keyRef{keyPrefix(key(i), common), int32(i)}
+		if i > 0 && sorted && (order[i-1].prefix > order[i].prefix ||
+			order[i-1].prefix == order[i].prefix && bytes.Compare(key(i-1), key(i)) > 0) {
 			sorted = false
 		}
 	}
-	if !sorted {
-		slices.SortStableFunc(order, func(a, b int32) int { return bytes.Compare(key(int(a)), key(int(b))) })
+	if sorted {
+		return order
+	}
+	order = radixSort(order)
+	// Refs alike in their prefixes are in index order (the radix sort is
+	// stable); sort each such run by the whole key, keeping equal keys in
+	// index order.
+	for lo := 0; lo < n; {
+		hi := lo + 1
+		for hi < n && order[hi].prefix == order[lo].prefix {
+			hi++
+		}
+		if run := order[lo:hi]; len(run) > 1 {
+			slices.SortStableFunc(run, func(a, b keyRef) int { return bytes.Compare(key(int(a.i)), key(int(b.i))) })
+		}
+		lo = hi
 	}
 	return order
+}
+
+// radixSort sorts refs by prefix, stably: a least-significant-digit radix
+// sort by bytes, skipping the bytes in which all prefixes agree. It
+// returns the sorted slice, refs or the one other buffer it uses.
+func radixSort(refs []keyRef) []keyRef {
+	var counts [8][256]int
+	for _, r := range refs {
+		p := r.prefix
+		for d := range 8 {
+			counts[d][byte(p>>(8*d))]++
+		}
+	}
+	var tmp []keyRef
+	for d := range 8 {
+		c := &counts[d]
+		if c[byte(refs[0].prefix>>(8*d))] == len(refs) {
+			continue // every prefix has the same byte here
+		}
+		if tmp == nil {
+			tmp = make([]keyRef, len(refs))
+		}
+		pos := 0
+		for b := range c {
+			pos, c[b] = pos+c[b], pos
+		}
+		shift := 8 * d
+		for _, r := range refs {
+			b := byte(r.prefix >> shift)
+			tmp[c[b]] = r
+			c[b]++
+		}
+		refs, tmp = tmp, refs
+	}
+	return refs
 }
 
 // WriteRows applies the updates in u to t, in order, as one atomic batch:
@@ -130,24 +274,28 @@ func keyOrder(n int, key func(i int) []byte) []int32 {
 // not exist. It returns the number of updates applied. The write is
 // durable per the fsync policy when WriteRows returns.
 func (db *DB) WriteRows(t *Table, u *columnar.Updates) (int, error) {
-	w, err := db.beginWrite(t, u.Bytes()+u.Len()*(16+writeTimeLen))
+	// The batch: per row a kind byte, two length varints (a byte each,
+	// mostly), the record key's prefix, the write time, the key and row.
+	w, err := db.beginWrite(t, u.Bytes()+u.Len()*(3+rowPrefixLen+t.recordLen(0))+64)
 	if err != nil {
 		return 0, err
 	}
 	defer w.end()
-	if u.Len() == 0 {
+	n := u.Len()
+	if n == 0 {
 		return 0, nil
 	}
-	it, b, now := w.it, w.b, w.now
-	order := keyOrder(u.Len(), func(i int) []byte { k, _ := u.At(i); return k })
+	b, now, l := w.b, w.now, t.layout
+	cur := cursor{it: w.it}
+	order := keyOrder(u.Len(), u.Key)
 	var (
 		addRows, addBytes int64
 		rk, merged, next  []byte
 	)
 	for i := 0; i < len(order); {
-		key, upd := u.At(int(order[i]))
+		key, upd := u.At(int(order[i].i))
 		rk = t.rowKey(rk[:0], key)
-		old, existed, err := seek(it, rk)
+		old, existed, err := cur.find(rk)
 		if err != nil {
 			return 0, fmt.Errorf("engine: write %s: %w", t.name, err)
 		}
@@ -156,16 +304,16 @@ func (db *DB) WriteRows(t *Table, u *columnar.Updates) (int, error) {
 		} else {
 			addRows++
 		}
-		if merged, err = t.layout.Merge(merged[:0], t.liveRow(old, now), upd); err != nil {
+		if merged, err = l.Apply(merged[:0], t.liveRow(old, now), upd); err != nil {
 			return 0, fmt.Errorf("row %q: %w", key, err)
 		}
 		// Later updates of the same key apply on top, in request order.
 		for i++; i < len(order); i++ {
-			k2, upd2 := u.At(int(order[i]))
+			k2, upd2 := u.At(int(order[i].i))
 			if !bytes.Equal(k2, key) {
 				break
 			}
-			if next, err = t.layout.Merge(next[:0], merged, upd2); err != nil {
+			if next, err = l.Apply(next[:0], merged, upd2); err != nil {
 				return 0, fmt.Errorf("row %q: %w", key, err)
 			}
 			merged, next = next, merged
@@ -178,10 +326,12 @@ func (db *DB) WriteRows(t *Table, u *columnar.Updates) (int, error) {
 		}
 		addBytes += int64(len(key) + t.recordLen(len(merged)))
 	}
+	// Neither u nor order is used from here on: while the batch commits,
+	// the collector may take them if the caller lets go of u too.
 	if err := db.commitTableBatch(t, b, addRows, addBytes); err != nil {
 		return 0, err
 	}
-	return u.Len(), nil
+	return n, nil
 }
 
 func (t *Table) recordLen(rowLen int) int {
@@ -233,19 +383,21 @@ func (db *DB) DeleteRows(t *Table, keys [][]byte) (int, error) {
 		return 0, err
 	}
 	defer w.end()
-	it, b, now := w.it, w.b, w.now
+	b, now := w.b, w.now
+	cur := cursor{it: w.it}
 	order := keyOrder(len(keys), func(i int) []byte { return keys[i] })
 	var (
 		deleted          int
 		addRows, addSize int64
 		rk               []byte
 	)
-	for j, i := range order {
-		if j > 0 && bytes.Equal(keys[order[j-1]], keys[i]) {
+	for j, ref := range order {
+		i := ref.i
+		if j > 0 && bytes.Equal(keys[order[j-1].i], keys[i]) {
 			continue
 		}
 		rk = t.rowKey(rk[:0], keys[i])
-		v, ok, err := seek(it, rk)
+		v, ok, err := cur.find(rk)
 		if err != nil {
 			return 0, fmt.Errorf("engine: delete from %s: %w", t.name, err)
 		}

@@ -1,7 +1,6 @@
 package resp
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 
@@ -145,12 +144,16 @@ func cmdMurrWrite(ctx *Ctx) error {
 	if err != nil {
 		return err
 	}
-	var u columnar.Updates
+	// u is on the heap so that nothing here keeps it once WriteRows is
+	// done with it: it can be collected while the batch commits.
+	u := new(columnar.Updates)
 	body := ctx.Args[2]
-	if _, err := d.DecodeIPC(bytes.NewReader(body), columnar.IPCMemoryLimit(len(body)), &u); err != nil {
+	// The stream is read in place: its batches' buffers are slices of
+	// the argument, which stays put until the command is done.
+	if _, err := d.DecodeIPCBytes(body, columnar.IPCMemoryLimit(len(body)), u); err != nil {
 		return err
 	}
-	n, err := ctx.Server.db.WriteRows(t, &u)
+	n, err := ctx.Server.db.WriteRows(t, u)
 	if err != nil {
 		return err
 	}
