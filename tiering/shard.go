@@ -116,13 +116,14 @@ func (s *shard) find(k []byte, h uint64) int {
 }
 
 // put writes k's record and points its slot at it, replacing any record
-// of k. It reports how many stale slots it reclaimed (evictions seen).
+// of k. It reports whether k is new, and how many stale slots it
+// reclaimed (evictions seen).
 // A record too large for a chunk, or one more than the index has room
 // for, is not stored.
-func (s *shard) put(k, v []byte, h uint64) (evicted int) {
+func (s *shard) put(k, v []byte, h uint64) (added bool, evicted int) {
 	size := uvarintLen(len(k)) + uvarintLen(len(v)) + len(k) + len(v)
 	if size > chunkSize {
-		return 0
+		return false, 0
 	}
 	for s.nSlots == s.maxSlots() && uint64(s.used) >= s.nSlots*3/4 {
 		// The index filled before the log: records are smaller than
@@ -162,7 +163,7 @@ func (s *shard) put(k, v []byte, h uint64) (evicted int) {
 	slot := tag<<posBits | (p + 1)
 	if target >= 0 {
 		*s.slot(uint64(target)) = slot
-		return evicted
+		return false, evicted
 	}
 	switch old := *s.slot(uint64(reuse)); {
 	case old == 0:
@@ -176,7 +177,7 @@ func (s *shard) put(k, v []byte, h uint64) (evicted int) {
 	if uint64(s.used) > s.nSlots*3/4 && s.nSlots < s.maxSlots() {
 		evicted += s.rebuild()
 	}
-	return evicted
+	return true, evicted
 }
 
 // append writes a record of the given size to the log and returns its

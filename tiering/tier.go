@@ -187,19 +187,26 @@ func (t *Tier) Update(k, v []byte) {
 	h := hashKey(k)
 	t.mu.Lock()
 	s := &t.shards[h&shardMask]
-	resident := s.find(k, h) >= 0
-	if resident || !t.full.Load() {
-		t.evictions.Add(int64(s.put(k, v, h)))
+	if !t.full.Load() {
+		// put replaces k's record or adds one: either way it is written.
+		added, ev := s.put(k, v, h)
+		t.mu.Unlock()
+		t.evictions.Add(int64(ev))
+		if added {
+			t.admitted(k, v)
+		}
+		return
+	}
+	if s.find(k, h) >= 0 {
+		_, ev := s.put(k, v, h)
+		t.evictions.Add(int64(ev))
 	}
 	t.mu.Unlock()
-	if !resident && !t.full.Load() {
-		t.admitted(k, v)
-	}
 }
 
 func (t *Tier) admit(k, v []byte, h uint64) {
 	t.mu.Lock()
-	ev := t.shards[h&shardMask].put(k, v, h)
+	_, ev := t.shards[h&shardMask].put(k, v, h)
 	t.mu.Unlock()
 	t.evictions.Add(int64(ev))
 	t.admitted(k, v)
