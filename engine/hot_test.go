@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -218,5 +219,32 @@ func TestHotTierFilledByLargeWrite(t *testing.T) {
 	expectRows(t, readRows(t, db, tbl, "0", "19999"), "0/some name to make the row longer", "19999/some name to make the row longer")
 	if s := hotStats(t, db); s.Hits-before.Hits != 2 || s.Misses != before.Misses {
 		t.Fatalf("reads after the load were not served by the tier: %+v", s)
+	}
+}
+
+// TestHotTierEmptyAndOversizedValues: an empty value read from the tier
+// is empty, not missing; a value grown past what the tier caches does
+// not leave its old, smaller self behind.
+func TestHotTierEmptyAndOversizedValues(t *testing.T) {
+	db := openTest(t, Options{})
+	update(t, db, func(tx *Txn) error { return tx.SetString([]byte("e"), nil, 0) })
+	update(t, db, func(tx *Txn) error { _, err := tx.HSet([]byte("h"), [][]byte{[]byte("f"), nil}); return err })
+	for range 2 {
+		db.View(func(tx *Txn) error {
+			if v, ok, err := tx.GetString([]byte("e")); !ok || v == nil || err != nil {
+				t.Errorf("GET of an empty string = %v, %v, %v", v, ok, err)
+			}
+			if v, ok, err := tx.HGet([]byte("h"), []byte("f")); !ok || v == nil || err != nil {
+				t.Errorf("HGET of an empty field = %v, %v, %v", v, ok, err)
+			}
+			return nil
+		})
+	}
+	update(t, db, func(tx *Txn) error { return tx.SetString([]byte("s"), []byte("small"), 0) })
+	getString(t, db, "s")
+	big := strings.Repeat("x", 1<<20)
+	update(t, db, func(tx *Txn) error { return tx.SetString([]byte("s"), []byte(big), 0) })
+	if v, _ := getString(t, db, "s"); len(v) != len(big) {
+		t.Fatalf("after growing to 1 MiB, GET returns %d bytes", len(v))
 	}
 }

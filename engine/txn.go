@@ -58,6 +58,9 @@ func (tx *Txn) get(k []byte) ([]byte, bool, error) {
 		return tx.getCold(k)
 	}
 	if v, hit := tx.db.hot.Get(nil, hk); hit {
+		if v == nil {
+			v = []byte{} // present but empty: callers tell nil from empty
+		}
 		return v, true, nil
 	}
 	v, found, err := tx.getCold(k)

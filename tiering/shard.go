@@ -123,6 +123,8 @@ func (s *shard) find(k []byte, h uint64) int {
 func (s *shard) put(k, v []byte, h uint64) (added bool, evicted int) {
 	size := uvarintLen(len(k)) + uvarintLen(len(v)) + len(k) + len(v)
 	if size > chunkSize {
+		// Too large to cache; an older, smaller value must not stay.
+		s.remove(k, h)
 		return false, 0
 	}
 	for s.nSlots == s.maxSlots() && uint64(s.used) >= s.nSlots*3/4 {

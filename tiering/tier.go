@@ -21,8 +21,12 @@ type Tier struct {
 	shards   [shardCount]shard
 	ring     []byte // the shards' logs, interleaved
 	index    []byte // the shards' index slots, interleaved
-	sk       *sketch
-	ringSize uint64 // bytes of log, all shards
+	// sk counts misses for admission. It only matters once the tier is
+	// full, so it is made then (by whoever fills the tier) and dropped
+	// by Reset: a tier that holds all its data never pays for it.
+	sk          atomic.Pointer[sketch]
+	sketchWords int
+	ringSize    uint64 // bytes of log, all shards
 	maxBytes int64
 
 	// filled counts bytes written since the last Reset; once it passes
@@ -40,10 +44,7 @@ func New(o Options) (*Tier, error) {
 		return nil, err
 	}
 	ringBytes, words := o.split()
-	t := &Tier{
-		sk:       newSketch(words, ringBytes/int64(o.AvgEntryBytes+entryHeaderBytes)),
-		maxBytes: o.MaxBytes,
-	}
+	t := &Tier{sketchWords: words, maxBytes: o.MaxBytes}
 	nChunks := max(uint64(ringBytes)/shardCount/chunkSize, 1)
 	t.ringSize = nChunks * shardCount * chunkSize
 	t.ring = allocOffHeap(int(t.ringSize))
@@ -167,11 +168,12 @@ func (t *Tier) GetMany(dst []byte, keys [][]byte, spans []int32) []byte {
 // miss, and reports whether the admission policy let it in.
 func (t *Tier) Fill(k, v []byte) bool {
 	h := hashKey(k)
-	if !t.full.Load() {
+	sk := t.sk.Load()
+	if !t.full.Load() || sk == nil {
 		t.admit(k, v, h)
 		return true
 	}
-	if t.sk.add(h) < admitAfter {
+	if sk.add(h) < admitAfter {
 		t.rejections.Add(1)
 		return false
 	}
@@ -215,8 +217,8 @@ func (t *Tier) admit(k, v []byte, h uint64) {
 // admitted counts a record added, and notes when the log has wrapped.
 func (t *Tier) admitted(k, v []byte) {
 	t.admissions.Add(1)
-	if t.filled.Add(int64(len(k)+len(v)+entryHeaderBytes)) >= int64(t.ringSize) {
-		t.full.Store(true)
+	if t.filled.Add(int64(len(k)+len(v)+entryHeaderBytes)) >= int64(t.ringSize) && !t.full.Swap(true) {
+		t.sk.Store(newSketch(t.sketchWords, int64(t.sketchWords)*4))
 	}
 }
 
@@ -236,7 +238,7 @@ func (t *Tier) Reset() {
 		t.shards[i].reset()
 	}
 	t.mu.Unlock()
-	t.sk.reset()
+	t.sk.Store(nil)
 	t.filled.Store(0)
 	t.full.Store(false)
 	for _, c := range []*atomic.Int64{&t.hits, &t.misses, &t.admissions, &t.rejections, &t.evictions} {
@@ -273,7 +275,9 @@ func (t *Tier) Stats() Stats {
 		st.Bytes += int64(min(s.pos, s.nChunks*chunkSize) + s.nSlots*8)
 	}
 	t.mu.RUnlock()
-	st.Bytes += int64(len(t.sk.words) * 8)
+	if sk := t.sk.Load(); sk != nil {
+		st.Bytes += int64(len(sk.words) * 8)
+	}
 	return st
 }
 
