@@ -17,17 +17,17 @@ func hashKey(k []byte) uint64 { return xxhash.Sum64(k) }
 // Tier is the hot tier. It is safe for concurrent use: reads share one
 // lock, so a batch read takes it once; writes take it alone.
 type Tier struct {
-	mu       sync.RWMutex
-	shards   [shardCount]shard
-	ring     []byte // the shards' logs, interleaved
-	index    []byte // the shards' index slots, interleaved
+	mu     sync.RWMutex
+	shards [shardCount]shard
+	ring   []byte // the shards' logs, interleaved
+	index  []byte // the shards' index slots, interleaved
 	// sk counts misses for admission. It only matters once the tier is
 	// full, so it is made then (by whoever fills the tier) and dropped
 	// by Reset: a tier that holds all its data never pays for it.
 	sk          atomic.Pointer[sketch]
 	sketchWords int
 	ringSize    uint64 // bytes of log, all shards
-	maxBytes int64
+	maxBytes    int64
 
 	// filled counts bytes written since the last Reset; once it passes
 	// the log's size the ring has wrapped and admission turns selective.
