@@ -17,13 +17,17 @@
 // Rows are encoded by a RowBuilder and read through the table's Layout:
 // Layout.Value reads one column, Layout.Iter all present ones, and
 // Layout.Merge applies a partial-column update (RowBuilder.AppendUpdate) to
-// a stored row.
+// a stored row; Layout.Apply does the same with fast paths for full rows
+// and for updates of rows that do not exist.
 //
-// Ingest: ReadIPCStream (Arrow IPC, untrusted input), ReadParquet and
-// DecodeJSONColumns produce Arrow record batches; a Decoder checks a
-// batch's schema against the table's (Bind: names, exact types, or
-// numeric conversions with CAST) and turns its rows into Updates — keys
-// with partial rows — for the engine to store.
+// Ingest: ReadIPCStream (Arrow IPC from a reader, untrusted input),
+// ReadIPCBytes (the same over bytes in memory, decoded in place without a
+// copy), ReadParquet and DecodeJSONColumns produce Arrow record batches; a
+// Decoder checks a batch's schema against the table's (Bind: names, exact
+// types, or numeric conversions with CAST) and turns its rows into Updates
+// — keys with partial rows, or full rows when a batch carries every column
+// — for the engine to store. Decoder.DecodeIPC and DecodeIPCBytes do both
+// steps for a whole stream.
 //
 // Output: a ReadPlan resolves a MURR.READ column list; its Reply writes
 // the Arrow IPC stream of the rows straight into a pooled buffer (schema
