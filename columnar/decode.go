@@ -313,14 +313,23 @@ func (d *Decoder) Record(rec arrow.RecordBatch, u *Updates) (err error) {
 				d.has[j] = true
 			}
 		}
-		u.buf = buf
-		u.keys = append(u.keys, len(key))
-		u.ends = append(u.ends, len(buf))
-		if d.MaxBytes > 0 && len(buf) > d.MaxBytes {
-			return fmt.Errorf("%w: the updates of this write exceed %d bytes (at row %d)", ErrTooLarge, d.MaxBytes, d.rows+i)
+		if err := d.endRow(u, buf, len(key), i); err != nil {
+			return err
 		}
 	}
 	d.rows += n
+	return nil
+}
+
+// endRow records the update of batch row i, whose key of keyLen bytes
+// and row end buf, in u.
+func (d *Decoder) endRow(u *Updates, buf []byte, keyLen, i int) error {
+	u.buf = buf
+	u.keys = append(u.keys, keyLen)
+	u.ends = append(u.ends, len(buf))
+	if d.MaxBytes > 0 && len(buf) > d.MaxBytes {
+		return fmt.Errorf("%w: the updates of this write exceed %d bytes (at row %d)", ErrTooLarge, d.MaxBytes, d.rows+i)
+	}
 	return nil
 }
 
@@ -355,11 +364,8 @@ func (d *Decoder) plainRows(u *Updates, n int) error {
 			c := &d.readers[j]
 			buf = append(buf, c.vals[i*c.w:(i+1)*c.w]...)
 		}
-		u.buf = buf
-		u.keys = append(u.keys, len(key))
-		u.ends = append(u.ends, len(buf))
-		if d.MaxBytes > 0 && len(buf) > d.MaxBytes {
-			return fmt.Errorf("%w: the updates of this write exceed %d bytes (at row %d)", ErrTooLarge, d.MaxBytes, d.rows+i)
+		if err := d.endRow(u, buf, len(key), i); err != nil {
+			return err
 		}
 	}
 	d.rows += n

@@ -138,26 +138,25 @@ func (t *Tier) GetMany(dst []byte, keys [][]byte, spans []int32) []byte {
 	var hits int64
 	for i, k := range keys {
 		s := &t.shards[hs[i]&shardMask]
-		p := at[i]
-		if p >= 0 {
-			if rk, v := s.record(uint64(p)); string(rk) == string(k) {
-				spans[2*i] = int32(len(dst))
-				dst = append(dst, v...)
-				spans[2*i+1] = int32(len(dst))
-				hits++
-				continue
-			}
-			// A tag collision: look the slow way.
-			if j := s.find(k, hs[i]); j >= 0 {
-				_, v := s.record(*s.slot(uint64(j))&posMask - 1)
-				spans[2*i] = int32(len(dst))
-				dst = append(dst, v...)
-				spans[2*i+1] = int32(len(dst))
-				hits++
-				continue
+		var v []byte
+		found := false
+		if p := at[i]; p >= 0 {
+			var rk []byte
+			if rk, v = s.record(uint64(p)); string(rk) == string(k) {
+				found = true
+			} else if j := s.find(k, hs[i]); j >= 0 { // a tag collision
+				_, v = s.record(*s.slot(uint64(j))&posMask - 1)
+				found = true
 			}
 		}
-		spans[2*i+1] = -1
+		if !found {
+			spans[2*i+1] = -1
+			continue
+		}
+		spans[2*i] = int32(len(dst))
+		dst = append(dst, v...)
+		spans[2*i+1] = int32(len(dst))
+		hits++
 	}
 	t.hits.Add(hits)
 	t.misses.Add(int64(len(keys)) - hits)

@@ -528,58 +528,20 @@ func measureIngest(ctx context.Context, e *env, srvs []*server, srv *server, ld 
 	return res, nil
 }
 
-// profileSeconds is how long --sidecar-profile profiles for.
-const profileSeconds = 10
-
-// profileSidecar takes a CPU profile of the sidecar over its HTTP pprof
-// endpoint while repeating the load (flush, prepare, run) until the
-// profile is done, and saves it to path.
+// profileSidecar takes a CPU profile of the sidecar while repeating the
+// load (flush, prepare, run) until the profile is done, and saves it to
+// path.
 func profileSidecar(ctx context.Context, e *env, srv *server, ld ingestLoad, path string) error {
-	if srv.HTTPAddr == "" {
-		return errors.New("the sidecar has no HTTP listener")
-	}
-	type result struct {
-		body []byte
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", srv.HTTPAddr, profileSeconds)
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			done <- result{err: err}
-			return
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			done <- result{err: err}
-			return
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err == nil && resp.StatusCode != http.StatusOK {
-			err = fmt.Errorf("GET %s: %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
-		}
-		done <- result{body, err}
-	}()
 	fmt.Fprintf(e.log, "%-8s profiling %ds while repeating %s ...\n", srv.Label, profileSeconds, ld.name)
-	for loops := 0; ; loops++ {
-		select {
-		case r := <-done:
-			if r.err != nil {
-				return r.err
-			}
-			if err := os.WriteFile(path, r.body, 0o644); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.log, "%-8s wrote CPU profile %s (%d loads); see go tool pprof -top %s\n", srv.Label, path, loops, path)
-			return nil
-		default:
-		}
-		if _, err := measureIngest(ctx, e, []*server{srv}, srv, ld); err != nil {
-			return err
-		}
+	loops, err := profileWhile(ctx, srv, path, func(int) error {
+		_, err := measureIngest(ctx, e, []*server{srv}, srv, ld)
+		return err
+	})
+	if err != nil {
+		return err
 	}
+	fmt.Fprintf(e.log, "%-8s wrote CPU profile %s (%d loads); see go tool pprof -top %s\n", srv.Label, path, loops, path)
+	return nil
 }
 
 func fmtSeconds(d time.Duration) string {

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -200,59 +197,22 @@ func (re *readEnv) statsNotes() []string {
 // profile takes a CPU profile of the sidecar while repeating the uniform
 // MURR.READ reads, and saves it to --read-profile.
 func (re *readEnv) profile(srv *server) error {
-	if srv.HTTPAddr == "" {
-		return errors.New("the sidecar has no HTTP listener")
-	}
-	ctx, cancel := context.WithCancel(re.ctx)
-	defer cancel()
-	type result struct {
-		body []byte
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", srv.HTTPAddr, profileSeconds)
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			done <- result{err: err}
-			return
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			done <- result{err: err}
-			return
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err == nil && resp.StatusCode != http.StatusOK {
-			err = fmt.Errorf("GET %s: %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
-		}
-		done <- result{body, err}
-	}()
 	fmt.Fprintf(re.log, "%-8s profiling %ds while repeating the uniform MURR.READ reads ...\n", srv.Label, profileSeconds)
-	c, err := dialTimed(ctx, srv.Proc.Addr)
+	c, err := dialTimed(re.ctx, srv.Proc.Addr)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	seq := re.seqs[0]
 	do := respReader(c, murrReadRequest{readTable}, seq)
-	for r := 0; ; r++ {
-		select {
-		case res := <-done:
-			if res.err != nil {
-				return res.err
-			}
-			if err := os.WriteFile(re.cfg.readProfile, res.body, 0o644); err != nil {
-				return err
-			}
-			fmt.Fprintf(re.log, "%-8s wrote CPU profile %s (%d reads); see go tool pprof -top %s\n", srv.Label,
-				re.cfg.readProfile, r, re.cfg.readProfile)
-			return nil
-		default:
-		}
-		if _, _, err := do(r % seq.reads()); err != nil {
-			return err
-		}
+	reads, err := profileWhile(re.ctx, srv, re.cfg.readProfile, func(r int) error {
+		_, _, err := do(r % seq.reads())
+		return err
+	})
+	if err != nil {
+		return err
 	}
+	fmt.Fprintf(re.log, "%-8s wrote CPU profile %s (%d reads); see go tool pprof -top %s\n", srv.Label,
+		re.cfg.readProfile, reads, re.cfg.readProfile)
+	return nil
 }
