@@ -38,7 +38,13 @@ type DB struct {
 	keys, expires atomic.Int64
 
 	unsynced atomic.Bool // a write since the last WAL sync (everysec)
-	listener atomic.Pointer[ChangeListener]
+
+	// logMu orders commits into the log (see commitlog.go); it is taken
+	// after mu, never before.
+	logMu     sync.Mutex
+	logSeq    uint64    // last committed batch; guarded by logMu
+	commitLog CommitLog // guarded by logMu
+	listener  atomic.Pointer[ChangeListener]
 
 	syncErrs, expireErrs rateLogger
 	stop                 chan struct{}
@@ -92,11 +98,19 @@ func Open(opts Options) (*DB, error) {
 		pdb.Close()
 		return nil, err
 	}
+	if err := db.loadLogSeq(); err != nil {
+		pdb.Close()
+		return nil, err
+	}
 	db.keys.Store(db.state.keys)
 	db.expires.Store(db.state.expires)
-	db.bg.Add(2)
-	go db.every(opts.ActiveExpireInterval, db.activeExpire)
-	go db.every(opts.ActiveExpireInterval, db.reclaimExpiredRows)
+	if !opts.Replica {
+		// A replica's expired keys and rows go when the writer's
+		// deletions of them arrive.
+		db.bg.Add(2)
+		go db.every(opts.ActiveExpireInterval, db.activeExpire)
+		go db.every(opts.ActiveExpireInterval, db.reclaimExpiredRows)
+	}
 	if opts.Fsync == FsyncEverySec {
 		db.bg.Add(1)
 		go db.every(time.Second, db.syncUnsynced)
@@ -194,23 +208,27 @@ func (db *DB) View(fn func(tx *Txn) error) error {
 }
 
 // Update runs fn with a read-write Txn, exclusively. If fn returns nil its
-// writes commit as one batch and, under FsyncAlways, are synced before
+// writes commit as one batch and are made durable (AwaitDurable) before
 // Update returns; otherwise they are discarded and fn's error returned.
 func (db *DB) Update(fn func(tx *Txn) error) error {
 	wrote, err := db.UpdateDeferSync(fn)
 	if err != nil || !wrote {
 		return err
 	}
-	return db.SyncIfAlways()
+	return db.AwaitDurable()
 }
 
-// UpdateDeferSync is Update without the FsyncAlways sync: it reports
-// whether anything was written, and the caller must call SyncIfAlways
+// UpdateDeferSync is Update without waiting for durability: it reports
+// whether anything was written, and the caller must call AwaitDurable
 // before acknowledging it. A server answering a pipeline uses it to pay
-// one fsync for all the pipeline's writes, as Redis does.
+// one fsync (and one wait for the mirror) for all the pipeline's writes,
+// as Redis does.
 func (db *DB) UpdateDeferSync(fn func(tx *Txn) error) (wrote bool, err error) {
 	if db.closed.Load() {
 		return false, ErrClosed
+	}
+	if db.opts.Replica {
+		return false, ErrReplica
 	}
 	wrote, err = db.update(fn)
 	if wrote && db.opts.Fsync == FsyncEverySec {
@@ -219,17 +237,18 @@ func (db *DB) UpdateDeferSync(fn func(tx *Txn) error) (wrote bool, err error) {
 	return wrote, err
 }
 
-// SyncIfAlways makes every committed write durable when the policy is
-// FsyncAlways, and does nothing otherwise. Concurrent callers share
+// AwaitDurable makes every committed write as durable as the
+// configuration promises before acknowledging it: synced to disk under
+// FsyncAlways, and held by the commit log if it acknowledges remotely
+// (--s3-sync). Otherwise it returns at once. Concurrent callers share
 // syncs: Pebble groups them.
-func (db *DB) SyncIfAlways() error {
-	if db.opts.Fsync != FsyncAlways {
-		return nil
+func (db *DB) AwaitDurable() error {
+	if db.opts.Fsync == FsyncAlways {
+		if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+			return fmt.Errorf("engine: sync: %w", err)
+		}
 	}
-	if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
-		return fmt.Errorf("engine: sync: %w", err)
-	}
-	return nil
+	return db.awaitLogged()
 }
 
 func (db *DB) update(fn func(tx *Txn) error) (wrote bool, err error) {
@@ -261,7 +280,7 @@ func (db *DB) update(fn func(tx *Txn) error) (wrote bool, err error) {
 		if db.hot != nil && !tx.flushed {
 			db.writeThrough(tx.b.Repr())
 		}
-		if err := tx.b.Commit(pebble.NoSync); err != nil {
+		if err := db.commit(tx.b, pebble.NoSync); err != nil {
 			changed, flushed = nil, false
 			db.dropHot()
 			return false, fmt.Errorf("engine: commit: %w", err)

@@ -14,6 +14,11 @@ var (
 	ErrNoTable = errors.New("no such table")
 	// ErrTableExists is wrapped when creating a table whose name is taken.
 	ErrTableExists = errors.New("already exists")
+	// ErrReplica is returned by every write to a DB opened as a replica.
+	ErrReplica = errors.New("engine: write to a read-only replica")
+	// ErrLogGap is returned by ApplyLogged for a batch that does not
+	// follow the last one applied.
+	ErrLogGap = errors.New("engine: commit log gap")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("engine: closed")
 )

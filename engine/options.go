@@ -58,6 +58,11 @@ type Options struct {
 	TableReclaimBatch int
 	// Logger receives engine events. Default slog.Default().
 	Logger *slog.Logger
+	// Replica opens the DB as a follower of another's commit log: every
+	// write fails with ErrReplica, batches arrive through ApplyLogged,
+	// and expiry is left to the writer, whose deletions arrive that way.
+	// Default false.
+	Replica bool
 }
 
 // EnsureDefaults returns a copy of o with every zero field set to its default.

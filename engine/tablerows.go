@@ -74,6 +74,9 @@ type tableWrite struct {
 // beginWrite starts a tableWrite with a batch of the given initial size
 // (0 for the default). Call end when done.
 func (db *DB) beginWrite(t *Table, batchSize int) (*tableWrite, error) {
+	if db.opts.Replica {
+		return nil, ErrReplica
+	}
 	done, err := db.begin(t)
 	if err != nil {
 		return nil, err
@@ -331,7 +334,7 @@ func (db *DB) WriteRows(t *Table, u *columnar.Updates) (int, error) {
 	if err := db.commitTableBatch(t, b, addRows, addBytes); err != nil {
 		return 0, err
 	}
-	return n, nil
+	return n, db.awaitLogged()
 }
 
 func (t *Table) recordLen(rowLen int) int {
@@ -364,7 +367,7 @@ func (db *DB) commitTableBatch(t *Table, b *pebble.Batch, addRows, addBytes int6
 		defer t.hotSeq.Add(1)
 		db.writeThrough(b.Repr())
 	}
-	if err := b.Commit(db.commitSync()); err != nil {
+	if err := db.commit(b, db.commitSync()); err != nil {
 		db.dropHot()
 		return fmt.Errorf("engine: commit %s: %w", t.name, err)
 	}
@@ -419,5 +422,5 @@ func (db *DB) DeleteRows(t *Table, keys [][]byte) (int, error) {
 	if err := db.commitTableBatch(t, b, addRows, addSize); err != nil {
 		return 0, err
 	}
-	return deleted, nil
+	return deleted, db.awaitLogged()
 }

@@ -239,6 +239,9 @@ func (db *DB) catalogChange(fn func(c catalog, st *state, b *pebble.Batch) (cata
 	if db.closed.Load() {
 		return ErrClosed
 	}
+	if db.opts.Replica {
+		return ErrReplica
+	}
 	// The keyspace's write lock serialises catalog changes, FLUSHALL
 	// (which empties the catalog) and writes of the state record.
 	db.mu.Lock()
@@ -258,12 +261,12 @@ func (db *DB) catalogChange(fn func(c catalog, st *state, b *pebble.Batch) (cata
 			return fmt.Errorf("engine: write state: %w", err)
 		}
 	}
-	if err := b.Commit(db.commitSync()); err != nil {
+	if err := db.commit(b, db.commitSync()); err != nil {
 		return fmt.Errorf("engine: commit catalog change: %w", err)
 	}
 	db.state = st
 	db.setCatalog(next)
-	return nil
+	return db.awaitLogged()
 }
 
 // commitSync is how a commit that is acknowledged on its own (not as part
@@ -291,34 +294,44 @@ func prefixSuccessor(prefix []byte) []byte {
 
 // loadCatalog reads the catalog and the tables' stats at Open.
 func (db *DB) loadCatalog() error {
+	c, err := db.readCatalog()
+	if err != nil {
+		return err
+	}
+	db.setCatalog(c)
+	return nil
+}
+
+// readCatalog reads the catalog and the tables' stats from Pebble.
+func (db *DB) readCatalog() (catalog, error) {
 	c := make(catalog)
 	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixTable}, UpperBound: []byte{prefixTableStats}})
 	if err != nil {
-		return fmt.Errorf("engine: read catalog: %w", err)
+		return nil, fmt.Errorf("engine: read catalog: %w", err)
 	}
 	defer it.Close()
 	for valid := it.First(); valid; valid = it.Next() {
 		name := string(it.Key()[1:])
 		v := it.Value()
 		if len(v) < 8 {
-			return fmt.Errorf("engine: corrupt catalog entry of table %q", name)
+			return nil, fmt.Errorf("engine: corrupt catalog entry of table %q", name)
 		}
 		s := new(columnar.Schema)
 		if err := s.UnmarshalBinary(v[8:]); err != nil {
-			return fmt.Errorf("engine: catalog entry of table %q: %w", name, err)
+			return nil, fmt.Errorf("engine: catalog entry of table %q: %w", name, err)
 		}
 		layout, err := s.Layout()
 		if err != nil {
-			return fmt.Errorf("engine: catalog entry of table %q: %w", name, err)
+			return nil, fmt.Errorf("engine: catalog entry of table %q: %w", name, err)
 		}
 		t := &Table{name: name, id: binary.BigEndian.Uint64(v), schema: s, layout: layout}
 		sv, closer, err := db.pdb.Get(t.statsKey())
 		if err != nil {
-			return fmt.Errorf("engine: stats of table %q: %w", name, err)
+			return nil, fmt.Errorf("engine: stats of table %q: %w", name, err)
 		}
 		if len(sv) != 16 {
 			closer.Close()
-			return fmt.Errorf("engine: corrupt stats of table %q", name)
+			return nil, fmt.Errorf("engine: corrupt stats of table %q", name)
 		}
 		t.rows.Store(int64(binary.BigEndian.Uint64(sv)))
 		t.bytes.Store(int64(binary.BigEndian.Uint64(sv[8:])))
@@ -326,8 +339,7 @@ func (db *DB) loadCatalog() error {
 		c[name] = t
 	}
 	if err := it.Error(); err != nil {
-		return fmt.Errorf("engine: read catalog: %w", err)
+		return nil, fmt.Errorf("engine: read catalog: %w", err)
 	}
-	db.setCatalog(c)
-	return nil
+	return c, nil
 }

@@ -96,9 +96,9 @@ func (s *Server) flush(c *Client) bool {
 	}
 	if c.unsynced {
 		c.unsynced = false
-		if err := s.db.SyncIfAlways(); err != nil {
+		if err := s.db.AwaitDurable(); err != nil {
 			// Nothing unsynced may be acknowledged: drop the connection.
-			s.opts.Logger.Error("resp: WAL sync failed; closing connection", "id", c.ID, "err", err)
+			s.opts.Logger.Error("resp: durability wait failed; closing connection", "id", c.ID, "err", err)
 			return false
 		}
 	}
