@@ -36,6 +36,9 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, engine.ErrTableExists):
 		return http.StatusConflict
+	case errors.Is(err, engine.ErrReplica):
+		// A follower serves reads only; writes go to the writer.
+		return http.StatusForbidden
 	}
 	return http.StatusInternalServerError
 }

@@ -27,7 +27,15 @@ const (
 	// FlagNoMulti refuses the command inside MULTI, as Redis's no-multi
 	// commands are refused.
 	FlagNoMulti
+	// FlagTableWrite marks commands that change data without an engine
+	// transaction of their own (MURR.CREATE, DROP, WRITE, DEL): a
+	// read-only server refuses them as it refuses FlagWrite commands.
+	FlagTableWrite
 )
+
+// writes reports whether c changes data, so a read-only replica must
+// refuse it (Redis's "write" flag).
+func (c *Command) writes() bool { return c.Flags&(FlagWrite|FlagTableWrite) != 0 }
 
 // Flag sets the command tables use most.
 const (

@@ -434,7 +434,7 @@ func commandMetaFor(c *Command) cmdMeta {
 	for _, f := range []struct {
 		flag Flags
 		name string
-	}{{FlagWrite, "write"}, {FlagRead, "readonly"}, {FlagAdmin, "admin"}, {FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoMulti, "no_multi"}} {
+	}{{FlagWrite | FlagTableWrite, "write"}, {FlagRead, "readonly"}, {FlagAdmin, "admin"}, {FlagFast, "fast"}, {FlagNoAuth, "no_auth"}, {FlagNoMulti, "no_multi"}} {
 		if c.Flags&f.flag != 0 {
 			flags = append(flags, f.name)
 		}
@@ -447,7 +447,7 @@ func commandMetaFor(c *Command) cmdMeta {
 	if c.Flags&FlagRead != 0 {
 		acl = append(acl, "read")
 	}
-	if c.Flags&FlagWrite != 0 {
+	if c.writes() {
 		acl = append(acl, "write")
 	}
 	switch c.Group {

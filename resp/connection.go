@@ -54,7 +54,9 @@ func cmdQuit(ctx *Ctx) error {
 func cmdReset(ctx *Ctx) error {
 	c, s := ctx.Client, ctx.Server
 	c.multi = nil
-	s.db.Unwatch(&c.watch)
+	if s.db != nil { // nil in a LoadingServer
+		s.db.Unwatch(&c.watch)
+	}
 	c.SetProto(2)
 	c.name.Store(nil)
 	c.NoEvict, c.NoTouch = false, false
@@ -126,7 +128,11 @@ func cmdHello(ctx *Ctx) error {
 	w.BulkString("mode")
 	w.BulkString("standalone")
 	w.BulkString("role")
-	w.BulkString("master")
+	if s.opts.ReadOnly {
+		w.BulkString("replica")
+	} else {
+		w.BulkString("master")
+	}
 	w.BulkString("modules")
 	w.Array(0)
 	return nil

@@ -79,6 +79,10 @@ func (s *Server) resolve(c *Client, args [][]byte) (*Command, string) {
 	if c.multi != nil && cmd.Flags&FlagNoMulti != 0 {
 		return cmd, "ERR Command not allowed inside a transaction"
 	}
+	if s.opts.ReadOnly && cmd.writes() {
+		// Inside MULTI this also aborts the transaction, as in Redis.
+		return cmd, string(ErrReadOnlyReplica)
+	}
 	return cmd, ""
 }
 

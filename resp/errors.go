@@ -22,6 +22,8 @@ const (
 	ErrOverflow   Error = "ERR increment or decrement would overflow"
 	ErrDBIndex    Error = "ERR DB index is out of range"
 	ErrNoAuth     Error = "NOAUTH Authentication required."
+	// ErrReadOnlyReplica answers a write sent to a read-only replica.
+	ErrReadOnlyReplica Error = "READONLY You can't write against a read only replica."
 )
 
 // errorReply maps an error from a handler or the engine to reply text.
@@ -34,6 +36,10 @@ func errorReply(err error) string {
 		return string(ErrWrongType)
 	case errors.Is(err, engine.ErrNoSuchKey):
 		return string(ErrNoSuchKey)
+	case errors.Is(err, engine.ErrReplica):
+		// A write that got past the ReadOnly check (or a server that
+		// was not told) still meets the engine's refusal.
+		return string(ErrReadOnlyReplica)
 	}
 	return "ERR " + err.Error()
 }

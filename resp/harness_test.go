@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,18 +44,45 @@ type testServer struct {
 
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
-	db, err := engine.Open(engine.Options{Dir: t.TempDir(), Fsync: engine.FsyncNo})
+	return newTestServerWith(t, engine.Options{}, Options{})
+}
+
+// newTestServerWith is newTestServer over an engine opened with eopts (by
+// default in a new t.TempDir(), without fsync) serving with opts.
+func newTestServerWith(t testing.TB, eopts engine.Options, opts Options) *testServer {
+	t.Helper()
+	if eopts.Dir == "" {
+		eopts.Dir = t.TempDir()
+	}
+	if eopts.Fsync == "" {
+		eopts.Fsync = engine.FsyncNo
+	}
+	db, err := engine.Open(eopts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(db, Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startTestServer(t, db, opts, ln)
+}
+
+// startTestServer serves db with opts on ln until the test ends, then
+// shuts the server down, checks db and closes it.
+func startTestServer(t testing.TB, db *engine.DB, opts Options, ln net.Listener) *testServer {
+	s, stop := serveTest(t, db, opts, ln)
+	t.Cleanup(stop)
+	return s
+}
+
+// serveTest serves db with opts on ln until stop, which shuts the server
+// down, checks db and closes it; calls after the first do nothing.
+func serveTest(t testing.TB, db *engine.DB, opts Options, ln net.Listener) (s *testServer, stop func()) {
+	srv := NewServer(db, opts)
 	done := make(chan struct{})
 	go func() { srv.Serve(ln); close(done) }()
-	t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
@@ -68,7 +96,7 @@ func newTestServer(t testing.TB) *testServer {
 			t.Error(err)
 		}
 	})
-	return &testServer{t: t, srv: srv, addr: ln.Addr().String()}
+	return &testServer{t: t, srv: srv, addr: ln.Addr().String()}, stop
 }
 
 // conn opens a new client connection to s.

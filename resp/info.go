@@ -61,6 +61,12 @@ func cmdInfo(ctx *Ctx) error {
 
 // infoString builds INFO's text for the requested sections.
 func (s *Server) infoString(args [][]byte) string {
+	return s.renderInfo(infoSections, args)
+}
+
+// renderInfo builds INFO's text for the requested ones of sections,
+// followed by those of Options.Info.
+func (s *Server) renderInfo(sections []infoSection, args [][]byte) string {
 	var extra map[string][][2]string
 	if s.opts.Info != nil {
 		extra = s.opts.Info()
@@ -86,7 +92,7 @@ func (s *Server) infoString(args [][]byte) string {
 		return all || want[name] || (def && !notDefault[name])
 	}
 	var b infoBuilder
-	for _, sec := range infoSections {
+	for _, sec := range sections {
 		if !include(sec.name) {
 			continue
 		}
@@ -401,13 +407,22 @@ func systemMemory() uint64 {
 	return 0
 }
 
-func infoPersistence(s *Server, b *infoBuilder) {
+func infoPersistence(s *Server, b *infoBuilder) { persistenceSection(s, b, nil) }
+
+// persistenceSection writes the Persistence section. loading, if not nil,
+// are the loading_* fields of a node still loading its data: then the
+// section says loading:1 and has them where Redis puts them.
+func persistenceSection(s *Server, b *infoBuilder, loading [][2]string) {
 	aof := "0"
 	if kv := s.config.Get([]byte("appendonly")); len(kv) == 1 && kv[0][1] == "yes" {
 		aof = "1"
 	}
+	flag := "0"
+	if loading != nil {
+		flag = "1"
+	}
 	b.pairs([][2]string{
-		{"loading", "0"},
+		{"loading", flag},
 		{"async_loading", "0"},
 		{"current_cow_peak", "0"},
 		{"current_cow_size", "0"},
@@ -415,6 +430,9 @@ func infoPersistence(s *Server, b *infoBuilder) {
 		{"current_fork_perc", "0.00"},
 		{"current_save_keys_processed", "0"},
 		{"current_save_keys_total", "0"},
+	})
+	b.pairs(loading)
+	b.pairs([][2]string{
 		// Every write is in the engine's log once it commits: nothing
 		// waits for a save.
 		{"rdb_changes_since_last_save", "0"},
@@ -481,8 +499,17 @@ func infoStats(s *Server, b *infoBuilder) {
 		"reply_buffer_shrinks", "reply_buffer_expands")
 }
 
+// infoReplication reports a master without replicas, or with ReadOnly a
+// replica (Redis says "slave"); a follower's link is to the bucket, not
+// to a master, so the master_host/master_link fields are left out.
 func infoReplication(s *Server, b *infoBuilder) {
-	b.str("role", "master")
+	if s.opts.ReadOnly {
+		b.str("role", "slave")
+		b.str("slave_read_only", "1")
+		b.str("replica_announced", "1")
+	} else {
+		b.str("role", "master")
+	}
 	b.str("connected_slaves", "0")
 	b.str("master_failover_state", "no-failover")
 	b.str("master_replid", s.runID("replid"))

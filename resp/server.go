@@ -30,6 +30,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Info adds sections to INFO (e.g. the program's build and flags).
 	Info func() map[string][][2]string
+	// ReadOnly makes the server a read-only replica (a follower of the
+	// bucket): every command that writes is refused with Redis's
+	// READONLY error before it runs, and INFO reports role:slave.
+	// Default false.
+	ReadOnly bool
 }
 
 func (o Options) withDefaults() Options {
@@ -121,6 +126,13 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.listeners[ln] = struct{}{}
 	s.mu.Unlock()
+	return s.acceptLoop(ln, s.serveConn)
+}
+
+// acceptLoop accepts connections on ln, running serve on each in its own
+// goroutine, until the server is closing (ErrServerClosed) or Accept
+// fails for good. Accept errors once closing are expected, not logged.
+func (s *Server) acceptLoop(ln net.Listener, serve func(*Client)) error {
 	var backoff time.Duration
 	for {
 		nc, err := ln.Accept()
@@ -141,11 +153,13 @@ func (s *Server) Serve(ln net.Listener) error {
 			return fmt.Errorf("resp: accept: %w", err)
 		}
 		backoff = 0
-		s.accept(nc)
+		s.accept(nc, serve)
 	}
 }
 
-func (s *Server) accept(nc net.Conn) {
+// accept registers a client for nc and starts serve on it, unless the
+// server is closing or full.
+func (s *Server) accept(nc net.Conn, serve func(*Client)) {
 	s.Stats.Connections.Add(1)
 	c := &Client{
 		ID:            s.nextID.Add(1),
@@ -176,7 +190,7 @@ func (s *Server) accept(nc net.Conn) {
 	s.clients[c.ID] = c
 	s.conns.Add(1)
 	s.mu.Unlock()
-	go s.serveConn(c)
+	go serve(c)
 }
 
 // Clients returns the connected clients ordered by id.

@@ -15,13 +15,13 @@ func registerTables(t *Table) {
 	cmd := func(name string, arity int, flags Flags, summary string, h Handler) {
 		t.Register(&Command{Name: name, Arity: arity, Flags: flags | FlagNoMulti, Group: "murr", Summary: summary, Handler: h})
 	}
-	cmd("murr.create", -4, 0, "Create a table with typed columns", cmdMurrCreate)
-	cmd("murr.drop", 2, 0, "Drop a table and all its rows", cmdMurrDrop)
+	cmd("murr.create", -4, FlagTableWrite, "Create a table with typed columns", cmdMurrCreate)
+	cmd("murr.drop", 2, FlagTableWrite, "Drop a table and all its rows", cmdMurrDrop)
 	cmd("murr.tables", 1, FlagFast, "List the tables", cmdMurrTables)
 	cmd("murr.describe", 2, FlagFast, "Describe a table: key column, TTL, rows, bytes, columns", cmdMurrDescribe)
-	cmd("murr.write", -3, 0, "Upsert the rows of an Arrow IPC stream into a table", cmdMurrWrite)
+	cmd("murr.write", -3, FlagTableWrite, "Upsert the rows of an Arrow IPC stream into a table", cmdMurrWrite)
 	cmd("murr.read", -4, 0, "Read rows of a table by key as one Arrow IPC stream", cmdMurrRead)
-	cmd("murr.del", -3, 0, "Delete rows of a table by key", cmdMurrDel)
+	cmd("murr.del", -3, FlagTableWrite, "Delete rows of a table by key", cmdMurrDel)
 }
 
 // tableArg returns the table named by arg, or Redis-style "no such table".

@@ -90,6 +90,9 @@ func (m *Mirror) Open(ctx context.Context, eo engine.Options) (*engine.DB, error
 		db  *engine.DB
 		err error
 	)
+	if err := m.awaitStore(ctx); err != nil {
+		return nil, err
+	}
 	if m.opts.Role == RoleWriter {
 		db, err = m.openWriter(ctx, eo)
 	} else {
@@ -101,6 +104,35 @@ func (m *Mirror) Open(ctx context.Context, eo engine.Options) (*engine.DB, error
 	}
 	m.db = db
 	return db, nil
+}
+
+// bucketEnsurer is implemented by stores that can create their bucket.
+type bucketEnsurer interface {
+	EnsureBucket(ctx context.Context) error
+}
+
+// awaitStore waits until the store answers (creating the bucket if the
+// store can), retrying with backoff: a node cannot know what to serve
+// before it has seen the bucket, so it stays loading meanwhile.
+func (m *Mirror) awaitStore(ctx context.Context) error {
+	for try := 0; ; try++ {
+		var err error
+		if e, ok := m.st.(bucketEnsurer); ok {
+			err = e.EnsureBucket(ctx)
+		} else {
+			err = m.st.List(ctx, writersDir, func(ObjectInfo) error { return nil })
+		}
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		m.setPhase("waiting for the bucket")
+		m.errs.report(m.opts.Logger, "reaching the bucket", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff(try + 3)):
+		}
+	}
 }
 
 // Done delivers a follower's unrecoverable error: the log moved on past

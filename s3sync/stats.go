@@ -1,7 +1,6 @@
 package s3sync
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -70,11 +69,8 @@ func (m *Mirror) Stats() Stats {
 	return s
 }
 
-// Progress describes a restore in progress, for the loading state.
-func (m *Mirror) Progress() string {
-	r := &m.restore
-	return *m.phase.Load() + ": " + formatBytes(r.bytes.Load()) + " of " + formatBytes(r.totalBytes.Load()) +
-		" downloaded"
+// RestoreProgress returns how many bytes the restore at start has
+// downloaded, and how many it will (0 while not known).
+func (m *Mirror) RestoreProgress() (loaded, total int64) {
+	return m.restore.bytes.Load(), m.restore.totalBytes.Load()
 }
-
-func formatBytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/murr-sidecar/murr-sidecar/engine"
+	"github.com/murr-sidecar/murr-sidecar/s3sync/s3store"
 )
 
 // config is everything the command line and environment decide.
@@ -78,10 +79,16 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if c.Role != "writer" && c.Role != "follower" {
 		errs = append(errs, fmt.Errorf("--role %q: want writer or follower", c.Role))
 	}
-	// S3 mirroring and follower mode are not built yet: refuse rather than
-	// run without the durability the flags promise.
-	if c.S3 != "" || c.Role == "follower" || c.S3Sync {
-		errs = append(errs, errors.New("--s3, --s3-sync and --role follower are not supported by this build yet"))
+	if c.S3 == "" && c.Role == "follower" {
+		errs = append(errs, errors.New("--role follower needs --s3: a follower follows a bucket"))
+	}
+	if c.S3Sync && (c.S3 == "" || c.Role == "follower") {
+		errs = append(errs, errors.New("--s3-sync needs --s3 and --role writer"))
+	}
+	if c.S3 != "" {
+		if _, err := s3store.ParseURL(c.S3); err != nil {
+			errs = append(errs, fmt.Errorf("--s3: %w", err))
+		}
 	}
 	return c, errors.Join(errs...)
 }

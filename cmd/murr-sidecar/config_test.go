@@ -59,3 +59,28 @@ func TestParseBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestS3FlagCombinations(t *testing.T) {
+	good := [][]string{
+		{"--s3", "s3://bucket/prefix", "--s3-endpoint", "127.0.0.1:9000", "--s3-insecure"},
+		{"--s3", "s3://bucket", "--role", "follower"},
+		{"--s3", "s3://bucket/p", "--s3-sync"},
+	}
+	for _, args := range good {
+		if _, err := parseConfig(args, env(nil)); err != nil {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+	bad := map[string][]string{
+		"--role follower needs --s3": {"--role", "follower"},
+		"--s3-sync needs --s3":       {"--s3-sync"},
+		"--s3-sync needs --s3 and":   {"--s3", "s3://b", "--role", "follower", "--s3-sync"},
+		"--s3:":                      {"--s3", "http://bucket/prefix"},
+	}
+	for want, args := range bad {
+		_, err := parseConfig(args, env(nil))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want one mentioning %q", args, err, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/http/pprof"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -10,24 +11,71 @@ import (
 	"github.com/murr-sidecar/murr-sidecar/engine"
 	"github.com/murr-sidecar/murr-sidecar/httpapi"
 	"github.com/murr-sidecar/murr-sidecar/resp"
+	"github.com/murr-sidecar/murr-sidecar/s3sync"
 	"github.com/murr-sidecar/murr-sidecar/tiering"
 )
 
+// handlerSwitch serves whichever handler was set last: the loading one
+// while the data is restored, then the full one.
+type handlerSwitch struct{ h atomic.Pointer[http.Handler] }
+
+func (s *handlerSwitch) set(h http.Handler) { s.h.Store(&h) }
+
+func (s *handlerSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
+}
+
+func text(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write([]byte(msg + "\n"))
+}
+
+// readyz answers 200 when the node serves its data: always without a
+// mirror; with one, once restored and mirroring or following.
+func readyz(m *s3sync.Mirror) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if m != nil {
+			if s := m.Stats(); !s.Ready {
+				text(w, http.StatusServiceUnavailable, "not ready: "+s.Phase)
+				return
+			}
+		}
+		text(w, http.StatusOK, "OK")
+	}
+}
+
+func healthz(w http.ResponseWriter, _ *http.Request) { text(w, http.StatusOK, "OK") }
+
+// newLoadingHTTPHandler serves while the engine is not open yet: the
+// process is alive, not ready, and every other route is unavailable.
+func newLoadingHTTPHandler(m *s3sync.Mirror) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /health", healthz)
+	mux.HandleFunc("GET /readyz", readyz(m))
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"error":"loading: the data is being restored"}` + "\n"))
+	})
+	return mux
+}
+
 // newHTTPHandler serves the table API, liveness, readiness, Prometheus
 // metrics and pprof.
-func newHTTPHandler(srv *resp.Server, api *httpapi.API) http.Handler {
+func newHTTPHandler(srv *resp.Server, api *httpapi.API, m *s3sync.Mirror) http.Handler {
 	mux := http.NewServeMux()
 	api.Register(mux)
-	ok := func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("OK\n"))
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /health", healthz)
+	mux.HandleFunc("GET /readyz", readyz(m))
+	reg := newRegistry(srv)
+	if m != nil {
+		registerMirrorMetrics(reg, m)
 	}
-	mux.HandleFunc("GET /healthz", ok)
-	mux.HandleFunc("GET /health", ok)
-	// Ready as soon as the engine is open: there is nothing to restore
-	// before serving until the S3 bootstrap exists.
-	mux.HandleFunc("GET /readyz", ok)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(srv), promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	// Profiles on the same (loopback by default) listener, for diagnosing
 	// latency in place.
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
