@@ -46,7 +46,7 @@ type Options struct {
 	SegmentBytes int
 	// MaxPendingBytes bounds the batches held in memory while the bucket
 	// is unreachable; past it they are dropped and the next snapshot
-	// covers them. Default 1 GiB.
+	// covers them. Default 256 MiB.
 	MaxPendingBytes int
 	// SnapshotInterval and SnapshotLogBytes say when a writer uploads a
 	// new snapshot: after this long, or after this much log, whichever
@@ -94,7 +94,7 @@ func (o Options) EnsureDefaults() Options {
 		o.SegmentBytes = 64 << 20
 	}
 	if o.MaxPendingBytes == 0 {
-		o.MaxPendingBytes = 1 << 30
+		o.MaxPendingBytes = 256 << 20
 	}
 	if o.SnapshotInterval == 0 {
 		o.SnapshotInterval = 10 * time.Minute
