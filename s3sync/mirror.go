@@ -155,6 +155,11 @@ func (m *Mirror) prepareDir(ctx context.Context, v view) (restored bool, err err
 		return false, err
 	}
 	state := newLocalState(m.opts.Role)
+	if last, ok := v.latest(); ok {
+		// The directory now holds the bucket's history up to this
+		// epoch, as if it had been that writer's.
+		state.Epoch = last.Epoch
+	}
 	snap, ok := v.newestSnap()
 	if !ok {
 		m.state = state

@@ -366,3 +366,21 @@ func countKeys(t *testing.T, st s3sync.ObjectStore, prefix string) int {
 }
 
 var testLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+func TestRestoredWriterRestartsOnItsDirectory(t *testing.T) {
+	st := newStore(t)
+	a := mustOpen(t, quick(st, t.TempDir(), s3sync.RoleWriter))
+	a.set(t, "k", "v")
+	a.close(t)
+	dir := t.TempDir()
+	b := mustOpen(t, quick(st, dir, s3sync.RoleWriter))
+	b.set(t, "k2", "v2")
+	b.close(t)
+	b = mustOpen(t, quick(st, dir, s3sync.RoleWriter))
+	if b.get(t, "k") != "v" || b.get(t, "k2") != "v2" {
+		t.Fatalf("after restart: k=%q k2=%q", b.get(t, "k"), b.get(t, "k2"))
+	}
+	if s := b.m.Stats(); s.Epoch != 3 {
+		t.Fatalf("epoch %d after the third start, want 3", s.Epoch)
+	}
+}
