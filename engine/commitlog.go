@@ -55,12 +55,16 @@ func (db *DB) commit(b *pebble.Batch, o *pebble.WriteOptions) error {
 	if err := b.Set(logSeqKey, binary.BigEndian.AppendUint64(nil, seq), nil); err != nil {
 		return err
 	}
+	// Taken before the commit: a batch too large for the memtable is
+	// handed to Pebble whole and emptied. Pebble keeps its bytes as they
+	// are, so the slice stays valid.
+	repr := b.Repr()
 	if err := b.Commit(o); err != nil {
 		return err
 	}
 	db.logSeq = seq
 	if db.commitLog != nil {
-		db.commitLog.Committed(seq, b.Repr())
+		db.commitLog.Committed(seq, repr)
 	}
 	return nil
 }

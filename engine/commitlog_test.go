@@ -222,3 +222,29 @@ func TestReplicaRefusesWrites(t *testing.T) {
 		t.Fatalf("replica moved to %d on its own (writer %d)", r.LogSeq(), w.LogSeq())
 	}
 }
+
+func TestCommitLogGetsLargeBatchesWhole(t *testing.T) {
+	var log recordedLog
+	// A batch over half the memtable is handed to Pebble on commit.
+	w := openTest(t, Options{MemTableBytes: 1 << 20})
+	w.SetCommitLog(&log)
+	tbl, err := w.CreateTable("t", testSchema(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []any
+	for i := range 20000 {
+		rows = append(rows, fmt.Sprintf("key-%06d", i), cell{0: float32(i), 1: "a fairly long name to fill the batch"})
+	}
+	writeRows(t, w, tbl, rows...)
+	if n := len(log.batches[len(log.batches)-1]); n < 1<<20 {
+		t.Fatalf("the large batch reached the log as %d bytes", n)
+	}
+	r := openTest(t, Options{Replica: true})
+	log.applyAfter(t, r, 0)
+	rt, err := r.Table("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectRows(t, readRows(t, r, rt, "key-019999"), "19999/a fairly long name to fill the batch")
+}

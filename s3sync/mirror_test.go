@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -382,5 +384,57 @@ func TestRestoredWriterRestartsOnItsDirectory(t *testing.T) {
 	}
 	if s := b.m.Stats(); s.Epoch != 3 {
 		t.Fatalf("epoch %d after the third start, want 3", s.Epoch)
+	}
+}
+
+// downStore fails every call while down is set, like an unreachable bucket.
+type downStore struct {
+	s3sync.ObjectStore
+	down atomic.Bool
+}
+
+var errDown = errors.New("bucket unreachable")
+
+func (d *downStore) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	if d.down.Load() {
+		return errDown
+	}
+	return d.ObjectStore.Put(ctx, key, r, size)
+}
+
+func (d *downStore) PutIfAbsent(ctx context.Context, key string, r io.Reader, size int64) error {
+	if d.down.Load() {
+		return errDown
+	}
+	return d.ObjectStore.PutIfAbsent(ctx, key, r, size)
+}
+
+func TestOutageShowsLagAndLosesNothing(t *testing.T) {
+	st := &downStore{ObjectStore: newStore(t)}
+	a := mustOpen(t, quick(st, t.TempDir(), s3sync.RoleWriter))
+	a.set(t, "before", "1")
+	a.waitShipped(t)
+	st.down.Store(true)
+	for i := range 50 {
+		start := time.Now()
+		a.set(t, fmt.Sprintf("k%d", i), "v")
+		if took := time.Since(start); took > time.Second {
+			t.Fatalf("write during the outage took %v", took)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // uploads are failing and retried meanwhile
+	s := a.m.Stats()
+	if s.PendingBatches != 50 || s.LagSeconds < 0.2 || s.PendingBytes == 0 || s.Errors == 0 {
+		t.Fatalf("during the outage: %+v, want 50 pending batches, lag ≥ 0.2s, errors", s)
+	}
+	st.down.Store(false)
+	a.waitShipped(t)
+	if s := a.m.Stats(); s.PendingBatches != 0 || s.LagSeconds != 0 || s.PendingBytes != 0 {
+		t.Fatalf("after the outage: %+v, want no lag", s)
+	}
+	a.crash()
+	b := mustOpen(t, quick(st, t.TempDir(), s3sync.RoleWriter))
+	if got := b.get(t, "k49"); got != "v" {
+		t.Fatalf("k49 = %q after the outage and a restore", got)
 	}
 }

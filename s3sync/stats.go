@@ -14,9 +14,9 @@ type Stats struct {
 
 	// Writer.
 	ShippedSeq      uint64  // every batch up to here is in the bucket
-	PendingBatches  int     // committed, not in the bucket yet
-	PendingBytes    int64   // their size
-	LagSeconds      float64 // writer: age of the oldest pending batch; follower: time since it last had everything listed
+	PendingBatches  int     // committed, not in the bucket yet (being uploaded included)
+	PendingBytes    int64   // their size, as far as they are held (not after an overflow)
+	LagSeconds      float64 // writer: age of the oldest batch not in the bucket; follower: time since it last had everything listed
 	LagBytes        int64   // writer: PendingBytes; follower: log listed but not applied
 	Segments        int64   // log segments uploaded
 	LogBytes        int64   // their size
@@ -47,9 +47,16 @@ func (m *Mirror) Stats() Stats {
 	now := time.Now()
 	if w := m.w.Load(); w != nil {
 		w.mu.Lock()
-		s.Epoch, s.ShippedSeq, s.PendingBatches, s.PendingBytes = w.epoch, w.shipped, w.pending.n, int64(w.pending.size())
-		if w.pending.n > 0 {
-			s.LagSeconds = now.Sub(w.since).Seconds()
+		s.Epoch, s.ShippedSeq = w.epoch, w.shipped
+		if w.committed > w.shipped {
+			s.PendingBatches = int(w.committed - w.shipped)
+			s.PendingBytes = int64(w.inflight)
+			if w.pending.n > 0 {
+				s.PendingBytes += int64(w.pending.size())
+			}
+			if len(w.marks) > 0 {
+				s.LagSeconds = now.Sub(w.marks[0].t).Seconds()
+			}
 		}
 		s.Ready = !w.fenced && !w.closed
 		w.mu.Unlock()

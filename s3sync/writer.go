@@ -22,14 +22,16 @@ type writer struct {
 	m     *Mirror
 	epoch uint64
 
-	mu       sync.Mutex
-	pending  segmentWriter // batches not handed to an upload yet
-	since    time.Time     // when the oldest pending batch committed
-	dropped  bool          // pending overflowed: batches are not kept until the next checkpoint
-	shipped  uint64        // every batch up to here is in the bucket (log or snapshot)
-	progress chan struct{} // closed and replaced when shipped moves or the writer fails
-	fenced   bool
-	closed   bool
+	mu        sync.Mutex
+	pending   segmentWriter // batches not handed to an upload yet
+	inflight  int           // bytes of the segment being uploaded
+	dropped   bool          // pending overflowed: batches are not kept until the next checkpoint
+	committed uint64        // the last batch committed
+	shipped   uint64        // every batch up to here is in the bucket (log or snapshot)
+	marks     []commitMark  // when batches committed, sampled, from the oldest not shipped
+	progress  chan struct{} // closed and replaced when shipped moves or the writer fails
+	fenced    bool
+	closed    bool
 
 	kick     chan struct{} // wakes the shipper
 	snapKick chan struct{} // wakes the snapshot loop
@@ -41,6 +43,15 @@ type writer struct {
 	snapTime           atomic.Int64 // unix ms
 	snapXfer           transfer
 }
+
+// commitMark says batch seq and every later one committed at or after t.
+// One is kept per markEvery at most: the lag is measured from them.
+type commitMark struct {
+	seq uint64
+	t   time.Time
+}
+
+const markEvery = 10 * time.Millisecond
 
 // heartbeat is the content of heartbeat/<epoch>.
 type heartbeat struct {
@@ -207,11 +218,15 @@ func readHeartbeat(ctx context.Context, st ObjectStore, key string) (heartbeat, 
 func (w *writer) Committed(seq uint64, batch []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.dropped || w.fenced || w.closed {
+	if w.fenced || w.closed {
 		return
 	}
-	if w.pending.n == 0 {
-		w.since = time.Now()
+	w.committed = seq
+	if now := time.Now(); len(w.marks) == 0 || now.Sub(w.marks[len(w.marks)-1].t) >= markEvery {
+		w.marks = append(w.marks, commitMark{seq, now})
+	}
+	if w.dropped {
+		return
 	}
 	w.pending.add(seq, batch)
 	if w.pending.size() > w.m.opts.MaxPendingBytes {
@@ -270,6 +285,15 @@ func (w *writer) advance(seq uint64) {
 	if seq > w.shipped {
 		w.shipped = seq
 	}
+	// Keep the newest mark at or before the oldest batch not shipped.
+	i := 0
+	for i+1 < len(w.marks) && w.marks[i+1].seq <= w.shipped+1 {
+		i++
+	}
+	if w.shipped >= w.committed {
+		i = len(w.marks)
+	}
+	w.marks = append(w.marks[:0], w.marks[i:]...)
 	close(w.progress)
 	w.progress = make(chan struct{})
 }
@@ -300,35 +324,44 @@ func (w *writer) shipOnce() bool {
 	if !ok {
 		return false
 	}
-	data := seg.finish()
-	key := segmentKey(w.epoch, seg.first, seg.last)
 	for try := 0; ; try++ {
-		err := w.m.st.PutIfAbsent(context.Background(), key, bytes.NewReader(data), int64(len(data)))
+		err := w.upload(context.Background(), seg)
 		if err == nil {
-			break
+			return true
 		}
 		if errors.Is(err, ErrExists) {
 			// Only this writer writes its epoch's log: someone else
 			// claimed the epoch.
-			w.fence(fmt.Errorf("segment %s exists", key))
+			w.fence(err)
 			return false
 		}
 		w.m.errs.report(w.m.opts.Logger, "log upload", err)
 		if !w.m.sleep(backoff(try)) {
 			// Stopping: put the batches back for finish to ship.
 			w.mu.Lock()
-			w.pending = w.requeue(seg)
+			w.pending, w.inflight = w.requeue(seg), 0
 			w.mu.Unlock()
 			return false
 		}
 	}
+}
+
+// upload puts seg in the bucket and records that it is there.
+func (w *writer) upload(ctx context.Context, seg segmentWriter) error {
+	data := seg.finish()
+	if err := w.m.st.PutIfAbsent(ctx, segmentKey(w.epoch, seg.first, seg.last), bytes.NewReader(data), int64(len(data))); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.inflight = 0
+	w.mu.Unlock()
 	w.segments.Add(1)
 	w.logBytes.Add(int64(len(data)))
 	if w.sinceSnap.Add(int64(len(data))) >= w.m.opts.SnapshotLogBytes {
 		signal(w.snapKick)
 	}
 	w.advance(seg.last)
-	return true
+	return nil
 }
 
 // requeue puts seg's batches back in front of what is pending now. The
@@ -487,12 +520,10 @@ func (w *writer) finish(ctx context.Context) error {
 			if !ok {
 				break
 			}
-			data := seg.finish()
-			if err := w.m.st.PutIfAbsent(ctx, segmentKey(w.epoch, seg.first, seg.last), bytes.NewReader(data), int64(len(data))); err != nil {
+			if err := w.upload(ctx, seg); err != nil {
 				errs = append(errs, fmt.Errorf("s3sync: final log upload: %w", err))
 				break
 			}
-			w.advance(seg.last)
 		}
 		if err := w.beat(ctx, true); err != nil {
 			errs = append(errs, fmt.Errorf("s3sync: final heartbeat: %w", err))
@@ -516,5 +547,6 @@ func (w *writer) takePending() (segmentWriter, bool) {
 	}
 	seg := w.pending
 	w.pending = segmentWriter{}
+	w.inflight = seg.size()
 	return seg, true
 }

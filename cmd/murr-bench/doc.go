@@ -132,6 +132,39 @@
 //
 //	go run ./cmd/murr-bench --workloads=read --rows=10000000 --read-hashes=false
 //
+// # The s3 workload
+//
+// What the S3 mirror (--s3) costs and gives, against a MinIO that the
+// workload starts on 127.0.0.1 (procs.StartMinIO, ~/go/bin/minio). It
+// does not use the run's redis-server or sidecar but starts sidecars of
+// its own (the same binary and --sidecar-args), so its table has a
+// "baseline" column instead of "redis"; each row's name says what the
+// baseline is.
+//
+//	go run ./cmd/murr-bench --workloads=s3                  # 1 GiB restore, about 2-3 minutes
+//	go run ./cmd/murr-bench --workloads=s3 --s3-data-mib=64 --s3-lag-time=10s
+//
+// Restore: a writer with --s3 loads --s3-data-mib MiB of rows (keys and
+// ten float32 values, as in Murr's benchmark) with MURR.WRITE of
+// --s3-write-batch-rows rows, waits until INFO s3 shows it shipped
+// them, and is stopped with SIGTERM, which ships the rest and releases
+// its lease. MinIO's raw GET throughput is then measured, --s3-parallel
+// (8) at once, for every object under the prefix and for the objects a
+// restore needs (the newest snapshot manifest's files and the log after
+// it), into memory and into files fsynced one by one. Then a fresh node
+// with an empty data directory and the same --s3 is timed from process
+// start to its first PONG (it answers LOADING until then); INFO s3 gives
+// the bytes it downloaded (s3_restore_bytes) and the phases it went
+// through. Its MURR.DESCRIBE row count and a sample of rows must match
+// what was loaded, or the workload fails.
+//
+// Lag: a fresh writer takes --s3-lag-rate rows/s as MURR.WRITE batches
+// of --s3-lag-batch rows, sent on a fixed schedule, for --s3-lag-time;
+// INFO s3 is sampled every 100ms for s3_lag_seconds (the age of the
+// oldest write not yet in the bucket), and the segments and bytes
+// shipped are counted. Then single SETs from one client are timed on it
+// and on a writer with --s3-sync for --s3-sync-time each.
+//
 // # Caveats
 //
 // The load generator runs on the same CPUs as the server. On a 2-core

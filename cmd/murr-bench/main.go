@@ -55,6 +55,8 @@ type config struct {
 	zipf          float64
 	readHashes    bool
 	readProfile   string
+
+	s3 s3Config // the s3 workload (s3bench.go)
 }
 
 // workload is one benchmark: it measures both servers and returns a table.
@@ -70,6 +72,7 @@ var workloads = []workload{
 	{name: "ingest", about: "rows/s of loading --rows rows: pipelined SET and HSET, MURR.WRITE of Arrow IPC, HTTP PUT of Parquet", run: runIngest},
 	{name: "sparse", about: "storage bytes per row of a 100-column table with 2 columns set per row, and with all 100", run: runSparse},
 	{name: "read", about: "Murr's benchmark: latency of reading 1000 random keys of --rows rows, MURR.READ vs MGET and pipelined HGETALL, uniform, Zipf and cold", run: runRead},
+	{name: "s3", about: "S3 mirror to a local MinIO: restore time and MB/s of a fresh node vs raw GET, mirror lag under steady writes, --s3-sync latency", run: runS3},
 }
 
 // env is what a workload gets to work with.
@@ -124,6 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.readHashes, "read-hashes", true, "read: also load Redis with hashes and measure pipelined HGETALL (false: blobs and MGET only, for quick runs)")
 	fs.StringVar(&cfg.readProfile, "read-profile", "", "read: after the warm runs, repeat the uniform MURR.READ reads for 10s while taking a CPU profile of the sidecar, saved to this file")
 	fs.StringVar(&cfg.sidecarProfile, "sidecar-profile", "", "ingest: after the measured MURR.WRITE load, repeat it for 10s while taking a CPU profile of the sidecar (its /debug/pprof/profile), saved to this file")
+	registerS3Flags(fs, &cfg.s3)
 
 	visible := flag.NewFlagSet("murr-bench", flag.ContinueOnError)
 	fs.VisitAll(func(f *flag.Flag) {
@@ -196,6 +200,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			errs = append(errs, fmt.Errorf("--rows: %w", err))
 		}
 	}
+	errs = append(errs, cfg.s3.check()...)
 	return cfg, errors.Join(errs...)
 }
 
@@ -366,6 +371,7 @@ func writeHeader(w io.Writer, e *env, loadAvg string) {
 	if slices.Contains(cfg.workloads, "sparse") {
 		fmt.Fprintf(w, "sparse    %s rows per table, %d float32 columns\n", groupThousands(int64(sparseRows(cfg))), sparseCols)
 	}
+	writeS3Header(w, cfg)
 }
 
 // fsyncMeaning says what the sidecar's --fsync policy costs and keeps,

@@ -16,7 +16,7 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(cfg.workloads, ",") != "ops,ingest,sparse,read" || cfg.n != 10 || !cfg.sidecarIsRedis || cfg.clients != 50 || cfg.pipeline != 16 {
+	if strings.Join(cfg.workloads, ",") != "ops,ingest,sparse,read,s3" || cfg.n != 10 || !cfg.sidecarIsRedis || cfg.clients != 50 || cfg.pipeline != 16 {
 		t.Errorf("got %+v", cfg)
 	}
 	var usage strings.Builder

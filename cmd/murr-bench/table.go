@@ -25,6 +25,11 @@ const (
 	Millis
 	// BytesPerRead is what one read received: lower is better.
 	BytesPerRead
+	// MiBPerSec is a transfer rate, in bytes/s printed as MiB/s: higher
+	// is better.
+	MiBPerSec
+	// Seconds is a duration or age in seconds: lower is better.
+	Seconds
 )
 
 func (u Unit) String() string {
@@ -41,12 +46,16 @@ func (u Unit) String() string {
 		return "ms"
 	case BytesPerRead:
 		return "B/read"
+	case MiBPerSec:
+		return "MiB/s"
+	case Seconds:
+		return "s"
 	}
 	return "?"
 }
 
 // higherIsBetter reports the direction of the unit.
-func (u Unit) higherIsBetter() bool { return u == OpsPerSec || u == RowsPerSec }
+func (u Unit) higherIsBetter() bool { return u == OpsPerSec || u == RowsPerSec || u == MiBPerSec }
 
 // format prints v in the unit: throughputs as whole numbers with
 // thousands separators, sizes in MiB with one decimal, bytes per row
@@ -59,6 +68,10 @@ func (u Unit) format(v float64) string {
 		return strconv.FormatFloat(v/(1<<20), 'f', 1, 64) + " MiB"
 	case BytesPerRow:
 		return strconv.FormatFloat(v, 'f', 1, 64) + " " + u.String()
+	case MiBPerSec:
+		return strconv.FormatFloat(v/(1<<20), 'f', 1, 64) + " " + u.String()
+	case Seconds:
+		return strconv.FormatFloat(v, 'f', 3, 64) + " s"
 	default:
 		return groupThousands(int64(math.Round(v))) + " " + u.String()
 	}
@@ -119,7 +132,10 @@ type Table struct {
 	// SidecarLabel names the sidecar column ("sidecar" unless the column
 	// is really something else, as with --sidecar-is-redis).
 	SidecarLabel string
-	Rows         []Row
+	// RefLabel names the column the sidecar is compared with ("redis"
+	// unless a workload measures against something else).
+	RefLabel string
+	Rows     []Row
 	// Notes are printed under the rows, one indented line each.
 	Notes []string
 }
@@ -127,8 +143,8 @@ type Table struct {
 // Write prints the table with aligned columns: the name left-aligned,
 // numbers and ratio right-aligned, goal and note left-aligned.
 func (t *Table) Write(w io.Writer) error {
-	side := t.sidecarLabel()
-	cells := [][]string{{"test", "redis", side, side + "/redis", "goal", ""}}
+	side, ref := t.sidecarLabel(), t.refLabel()
+	cells := [][]string{{"test", ref, side, side + "/" + ref, "goal", ""}}
 	for _, r := range t.Rows {
 		ratio := "-"
 		if q := r.Ratio(); !math.IsNaN(q) {
@@ -213,7 +229,7 @@ func (t *Table) Errors() []string {
 		names[k] = append(names[k], name)
 	}
 	for _, r := range t.Rows {
-		add("redis", r.RedisErr, r.Name)
+		add(t.refLabel(), r.RedisErr, r.Name)
 		add(t.sidecarLabel(), r.SidecarErr, r.Name)
 	}
 	out := make([]string, len(order))
@@ -221,6 +237,13 @@ func (t *Table) Errors() []string {
 		out[i] = fmt.Sprintf("%s on %s: %s", strings.Join(names[k], ", "), k.column, k.msg)
 	}
 	return out
+}
+
+func (t *Table) refLabel() string {
+	if t.RefLabel == "" {
+		return "redis"
+	}
+	return t.RefLabel
 }
 
 func (t *Table) sidecarLabel() string {

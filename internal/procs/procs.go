@@ -105,13 +105,10 @@ func StartRedis(workDir string, extra ...string) (*Proc, error) {
 // StartSidecar starts the sidecar binary with its RESP listener on a free
 // port, HTTP disabled unless extra sets it, and data in dataDir.
 func StartSidecar(bin, dataDir string, extra ...string) (*Proc, error) {
-	port, err := FreePort()
+	addr, args, err := sidecarArgs(dataDir, extra)
 	if err != nil {
 		return nil, err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	args := []string{"--listen", addr, "--http-listen", "", "--data-dir", dataDir}
-	args = append(args, extra...)
 	return start("sidecar", bin, args, addr, dataDir)
 }
 
