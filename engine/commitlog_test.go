@@ -248,3 +248,36 @@ func TestCommitLogGetsLargeBatchesWhole(t *testing.T) {
 	}
 	expectRows(t, readRows(t, r, rt, "key-019999"), "19999/a fairly long name to fill the batch")
 }
+
+// BenchmarkApplyLogged100k is a follower (or a restore) applying a
+// 100,000-row table write, with and without a hot tier to keep in step.
+func BenchmarkApplyLogged100k(b *testing.B) {
+	for _, hot := range []int64{16 << 20, 1 << 30} {
+		b.Run(fmt.Sprintf("hot=%dMiB", hot>>20), func(b *testing.B) {
+			var log recordedLog
+			w := openTest(b, Options{HotMemory: 64 << 20})
+			w.SetCommitLog(&log)
+			tbl, err := w.CreateTable("t", testSchema(0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var rows []any
+			for i := range 100000 {
+				rows = append(rows, fmt.Sprintf("key-%07d", i), cell{0: float32(i), 1: "name"})
+			}
+			writeRows(b, w, tbl, rows...)
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				r := openTest(b, Options{HotMemory: hot, Replica: true})
+				b.StartTimer()
+				for i, seq := range log.seqs {
+					if err := r.ApplyLogged(seq, log.batches[i]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.SetBytes(int64(len(log.batches[len(log.batches)-1])))
+		})
+	}
+}
