@@ -15,7 +15,9 @@ import (
 // brings everything the engine keeps beside Pebble in line (counters,
 // catalog, table stats, hot tier, WATCH and the change listener). A
 // batch out of order fails with ErrLogGap and a malformed one with an
-// error; neither changes anything.
+// error; neither changes anything. It must not run alongside local table
+// writes (a replica has none; a writer replays before it serves), since
+// both would move the tables' hot sequence numbers.
 func (db *DB) ApplyLogged(seq uint64, repr []byte) error {
 	if db.closed.Load() {
 		return ErrClosed
@@ -46,7 +48,7 @@ func (db *DB) ApplyLogged(seq uint64, repr []byte) error {
 	for _, t := range tables {
 		if eff.tables[t.id] || eff.flushed {
 			writing = append(writing, t)
-			t.hotSeq.Add(1)
+			t.beginHotWrite()
 		}
 	}
 	defer func() {

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"encoding/binary"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/batchrepr"
+
+	"github.com/murr-sidecar/murr-sidecar/tiering"
 )
 
 // The hot tier (package tiering) caches the records that point reads
@@ -17,12 +20,16 @@ import (
 //     sequence number, odd while a write is being applied, and a read
 //     only trusts (and keeps) what it gathered if the number was even
 //     and unchanged from start to end.
-//   - Writes update it with their batch (writeThrough), just before the
-//     batch commits, since a large batch hands its data to Pebble when
-//     it commits; no reader trusts the tier meanwhile (the keyspace lock
-//     or the odd table sequence number), and a failed commit empties
-//     the tier. A record resident in the tier is replaced, a deleted one
-//     removed.
+//   - Writes update it with their batch (writeThrough), a record
+//     resident in the tier replaced, a deleted one removed. Keyspace
+//     writes do it just before the batch commits, under the exclusive
+//     keyspace lock, since a large batch hands its data to Pebble when
+//     it commits. Table writes make the table's number odd, commit, and
+//     then fill the tier from the batch's records, which they keep
+//     (fillHot); a large write returns first and fills on another
+//     goroutine, still holding the table's writer lock. Until the fill
+//     ends the number stays odd and the table's readers use Pebble
+//     alone. A failed commit empties the tier.
 //     Range deletions need nothing: they drop a hash's fields or a
 //     table's rows, whose ids are never reused, so those records can no
 //     longer be asked for and age out; FLUSHALL resets the tier.
@@ -67,30 +74,117 @@ func appendHotRowKey(dst []byte, id uint64, key []byte) []byte {
 
 // writeThrough brings the hot tier in line with a committed batch.
 func (db *DB) writeThrough(repr []byte) {
-	r := batchrepr.Read(repr)
-	var hk []byte
-	for {
-		kind, k, v, ok, err := r.Next()
+	w := hotWrites.Get().(*hotWrite)
+	defer w.release()
+	w.r = batchrepr.Read(repr)
+	for w.next(db.hot) {
+	}
+}
+
+// hotGroup is how many records a hotWrite hands the tier at a time.
+const hotGroup = 1024
+
+// A hotWrite applies a batch's records to the hot tier, a group at a
+// time: a record set replaces or adds the cached one, any other kind but
+// a range deletion (see above) removes it. Pooled.
+type hotWrite struct {
+	r    batchrepr.Reader
+	hk   []byte   // the hot key of the record at hand
+	keys []byte   // the pending updates' hot keys, back to back
+	ends []int    // where each pending key ends in keys
+	ks   [][]byte // the pending keys, as UpdateMany takes them
+	vals [][]byte // the pending values, in the batch
+}
+
+var hotWrites = sync.Pool{New: func() any { return new(hotWrite) }}
+
+func (w *hotWrite) release() {
+	w.r = nil
+	clear(w.vals) // no batch kept alive by the pool
+	hotWrites.Put(w)
+}
+
+// next applies up to hotGroup more records of the batch to tier and
+// reports whether any are left.
+func (w *hotWrite) next(tier *tiering.Tier) bool {
+	defer w.flush(tier)
+	for range hotGroup {
+		kind, k, v, ok, err := w.r.Next()
 		if !ok || err != nil {
-			return
+			return false
 		}
 		var cached bool
-		if hk, cached = appendHotKey(hk[:0], k); !cached {
+		if w.hk, cached = appendHotKey(w.hk[:0], k); !cached {
 			continue
 		}
 		switch kind {
 		case pebble.InternalKeyKindSet:
-			db.hot.Update(hk, v)
+			w.keys = append(w.keys, w.hk...)
+			w.ends = append(w.ends, len(w.keys))
+			w.vals = append(w.vals, v)
 		case pebble.InternalKeyKindRangeDelete:
 			// See above: nothing can ask for those records again.
 		default:
-			db.hot.Invalidate(hk)
+			w.flush(tier) // the batch's order holds for a key set, then deleted
+			tier.Invalidate(w.hk)
+		}
+	}
+	return true
+}
+
+// flush hands the pending updates to tier.
+func (w *hotWrite) flush(tier *tiering.Tier) {
+	if len(w.vals) == 0 {
+		return
+	}
+	w.ks = w.ks[:0]
+	start := 0
+	for _, end := range w.ends {
+		w.ks = append(w.ks, w.keys[start:end:end])
+		start = end
+	}
+	tier.UpdateMany(w.ks, w.vals)
+	clear(w.vals)
+	w.keys, w.ends, w.ks, w.vals = w.keys[:0], w.ends[:0], w.ks[:0], w.vals[:0]
+}
+
+// A hotFill is a committed table write that the hot tier has yet to
+// take in. Until it has, t.hotSeq stays odd (t's readers use Pebble
+// alone), and the write keeps the table's writer lock (the next writer
+// waits) and its batch, whose records repr holds.
+type hotFill struct {
+	t       *Table
+	repr    []byte // the batch as it was committed
+	newRows int    // rows the write added, for which the tier makes room
+}
+
+// fillHot brings the hot tier in line with f's write and ends it: t's
+// readers may use the tier again when it returns. It stops early if the
+// table is dropped or flushed meanwhile, since then nothing can ask for
+// its rows any more. The shared keyspace lock, taken a group at a time,
+// orders it against FLUSHALL, which empties the tier and the catalog
+// under the exclusive one.
+func (db *DB) fillHot(f *hotFill) {
+	defer f.t.hotSeq.Add(1)
+	db.hot.Reserve(f.newRows)
+	w := hotWrites.Get().(*hotWrite)
+	defer w.release()
+	w.r = batchrepr.Read(f.repr)
+	for more := true; more; {
+		db.mu.RLock()
+		more = db.current(f.t) && w.next(db.hot)
+		db.mu.RUnlock()
+		if fillGroupHook != nil {
+			fillGroupHook()
 		}
 	}
 }
 
+// fillGroupHook, if set (by tests only), runs between fillHot's groups.
+var fillGroupHook func()
+
 // dropHot empties the hot tier, after FLUSHALL or when a commit failed
-// after its batch had been applied to the tier.
+// (its batch may have been applied to the tier).
 func (db *DB) dropHot() {
 	if db.hot != nil {
 		db.hot.Reset()

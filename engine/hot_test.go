@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/murr-sidecar/murr-sidecar/columnar"
 	"github.com/murr-sidecar/murr-sidecar/tiering"
 )
 
@@ -212,6 +214,7 @@ func TestHotTierFilledByLargeWrite(t *testing.T) {
 		rows = append(rows, fmt.Sprint(i), cell{0: float32(i), 1: "some name to make the row longer"})
 	}
 	writeRows(t, db, tbl, rows...)
+	waitHotFill(tbl)
 	if s := hotStats(t, db); s.Entries != 20000 {
 		t.Fatalf("after writing 20000 rows in one batch the tier holds %d", s.Entries)
 	}
@@ -246,5 +249,178 @@ func TestHotTierEmptyAndOversizedValues(t *testing.T) {
 	update(t, db, func(tx *Txn) error { return tx.SetString([]byte("s"), []byte(big), 0) })
 	if v, _ := getString(t, db, "s"); len(v) != len(big) {
 		t.Fatalf("after growing to 1 MiB, GET returns %d bytes", len(v))
+	}
+}
+
+// waitHotFill waits until tbl's last write has filled the hot tier: a
+// large write fills it after it returns, holding the writer lock.
+func waitHotFill(tbl *Table) {
+	tbl.wmu.Lock()
+	tbl.wmu.Unlock()
+}
+
+// bigRows returns n rows "0".."n-1" with score v and a name, a batch
+// well over backgroundFill, so its hot tier fill runs after the write.
+func bigRows(n int, v float32) []any {
+	rows := make([]any, 0, 2*n)
+	for i := range n {
+		rows = append(rows, fmt.Sprint(i), cell{0: v, 1: "a name long enough to make the batch large"})
+	}
+	return rows
+}
+
+const bigN = 30000
+
+// TestHotTierBackgroundFill: right after a large write returns, while
+// its fill runs (paused after its first group here), reads see the new
+// rows, from Pebble; once the fill ends they come from the tier, and the
+// counters show each row admitted once.
+func TestHotTierBackgroundFill(t *testing.T) {
+	db := openTest(t, Options{})
+	tbl, _ := db.CreateTable("t", testSchema(0))
+	t.Cleanup(func() { fillGroupHook = nil })
+	// "0" is in the batch's first group, "17" and "29999" are not.
+	keys := []string{"0", "17", "29999", "nope"}
+	for v := range 3 {
+		paused, resume := make(chan struct{}), make(chan struct{})
+		var once, resumed sync.Once
+		release := func() { resumed.Do(func() { close(resume) }) }
+		t.Cleanup(release) // before Close, which waits for the fill
+		fillGroupHook = func() { once.Do(func() { close(paused); <-resume }) }
+		writeRows(t, db, tbl, bigRows(bigN, float32(v))...)
+		<-paused
+		want := fmt.Sprintf("%d/a name long enough to make the batch large", v)
+		if seq := tbl.hotSeq.Load(); seq&1 == 0 {
+			t.Fatalf("hotSeq %d even during the fill", seq)
+		}
+		before := hotStats(t, db)
+		expectRows(t, readRows(t, db, tbl, keys...), want, want, want, "missing")
+		if s := hotStats(t, db); s.Hits != before.Hits || s.Misses != before.Misses {
+			t.Errorf("a read during the fill used the tier: %+v, before %+v", s, before)
+		}
+		release()
+		waitHotFill(tbl)
+		if seq := tbl.hotSeq.Load(); seq&1 != 0 {
+			t.Fatalf("hotSeq %d odd after the fill", seq)
+		}
+		before = hotStats(t, db)
+		expectRows(t, readRows(t, db, tbl, keys...), want, want, want, "missing")
+		if s := hotStats(t, db); s.Hits-before.Hits != 3 {
+			t.Errorf("after the fill, %d of 3 rows came from the tier", s.Hits-before.Hits)
+		}
+		if s := hotStats(t, db); s.Entries != bigN || s.Admissions != bigN {
+			t.Errorf("after writing %d rows %d times: %+v", bigN, v+1, s)
+		}
+	}
+}
+
+// TestHotTierBadWriteChangesNothing: a large write that fails on a
+// corrupt row commits nothing and leaves the tier and the table's
+// sequence number as they were.
+func TestHotTierBadWriteChangesNothing(t *testing.T) {
+	db := openTest(t, Options{})
+	tbl, _ := db.CreateTable("t", testSchema(0))
+	writeRows(t, db, tbl, "0", cell{0: float32(-1)})
+	readRows(t, db, tbl, "0")
+	before, seq := hotStats(t, db), tbl.hotSeq.Load()
+	var u columnar.Updates
+	for i := range bigN {
+		addUpdate(t, tbl, &u, fmt.Sprint(i), cell{0: float32(i)})
+	}
+	u.Add([]byte("bad"), []byte{0xff, 0xff, 0xff})
+	if _, err := db.WriteRows(tbl, &u); err == nil {
+		t.Fatal("a write with a corrupt row succeeded")
+	}
+	waitHotFill(tbl)
+	if s := hotStats(t, db); s != before || tbl.hotSeq.Load() != seq {
+		t.Fatalf("a failed write changed the tier: %+v, before %+v; hotSeq %d→%d", s, before, seq, tbl.hotSeq.Load())
+	}
+	expectRows(t, readRows(t, db, tbl, "0", "1"), "-1/-", "missing")
+}
+
+// TestHotTierFlushAndDropDuringFill: FLUSHALL while a large write fills
+// the tier leaves it empty; DROP waits for the fill, and the table made
+// again under the name does not see the old rows.
+func TestHotTierFlushAndDropDuringFill(t *testing.T) {
+	db := openTest(t, Options{})
+	tbl, _ := db.CreateTable("t", testSchema(0))
+	writeRows(t, db, tbl, bigRows(bigN, 1)...)
+	update(t, db, func(tx *Txn) error { return tx.Flush() })
+	waitHotFill(tbl)
+	if s := hotStats(t, db); s.Entries != 0 {
+		t.Fatalf("FLUSHALL during a fill left %d entries", s.Entries)
+	}
+
+	tbl, _ = db.CreateTable("t", testSchema(0))
+	writeRows(t, db, tbl, bigRows(bigN, 2)...)
+	if ok, err := db.DropTable("t"); !ok || err != nil {
+		t.Fatalf("DropTable = %v, %v", ok, err)
+	}
+	if seq := tbl.hotSeq.Load(); seq&1 != 0 {
+		t.Fatal("DropTable returned before the fill ended")
+	}
+	tbl, _ = db.CreateTable("t", testSchema(0))
+	expectRows(t, readRows(t, db, tbl, "0", "1"), "missing", "missing")
+}
+
+// TestHotTierCloseDuringFill: Close waits for a background fill, and
+// the write is there after reopening.
+func TestHotTierCloseDuringFill(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, _ := db.CreateTable("t", testSchema(0))
+	writeRows(t, db, tbl, bigRows(bigN, 3)...)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if seq := tbl.hotSeq.Load(); seq&1 != 0 {
+		t.Fatal("Close returned before the fill ended")
+	}
+	db = openTest(t, Options{Dir: dir})
+	tbl, err = db.Table("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "3/a name long enough to make the batch large"
+	expectRows(t, readRows(t, db, tbl, "0", "29999"), want, want)
+}
+
+// A read that got its rows from Pebble before a write must not put them
+// into the hot tier after the write has returned: later reads would get
+// the older row from the tier.
+func TestHotTierReadFillNeverOutlivesAWrite(t *testing.T) {
+	db := openTest(t, Options{})
+	tbl, _ := db.CreateTable("t", testSchema(0))
+	writeRows(t, db, tbl, "k", cell{1: "old"})
+	hk := appendHotRowKey(nil, tbl.id, []byte("k"))
+	db.hot.Invalidate(hk) // so the next read misses and fills
+
+	paused, resume := make(chan struct{}), make(chan struct{})
+	coldReadHook = func() {
+		coldReadHook = nil
+		close(paused)
+		<-resume
+	}
+	t.Cleanup(func() { coldReadHook = nil })
+	got := make(chan []string)
+	go func() { got <- readRows(t, db, tbl, "k") }()
+	<-paused
+	// The write begins while the reader holds the old row, unfilled.
+	wrote := make(chan struct{})
+	go func() {
+		writeRows(t, db, tbl, "k", cell{1: "new"})
+		close(wrote)
+	}()
+	<-wrote // the reader has not filled yet, so the write does not wait
+	close(resume)
+	expectRows(t, <-got, "-/old")
+	for range 3 {
+		expectRows(t, readRows(t, db, tbl, "k"), "-/new")
+	}
+	if v, ok := db.hot.Get(nil, hk); ok && !bytes.Contains(v, []byte("new")) {
+		t.Fatalf("hot tier holds %q after the write returned", v)
 	}
 }

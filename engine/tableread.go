@@ -81,7 +81,7 @@ func (db *DB) ReadRows(t *Table, keys [][]byte, fn func(i int, row columnar.Row)
 		for i := range r.miss {
 			r.miss[i] = int32(i)
 		}
-		if err := db.readRowsCold(t, keys, r, now, false); err != nil {
+		if err := db.readRowsCold(t, keys, r, now); err != nil {
 			return err
 		}
 	}
@@ -112,19 +112,47 @@ func (db *DB) readRowsHot(t *Table, keys [][]byte, r *rowRead, now int64) (bool,
 		db.probeHotParallel(t, keys, r, now)
 	}
 	if len(r.miss) > 0 {
-		if err := db.readRowsCold(t, keys, r, now, true); err != nil {
+		if err := db.readRowsCold(t, keys, r, now); err != nil {
 			return false, err
 		}
 	}
-	if t.hotSeq.Load() == seq {
-		return true, nil
+	if t.hotSeq.Load() != seq {
+		return false, nil
 	}
-	// What was filled may predate the write: take it back out.
-	for _, i := range r.miss {
+	if len(r.miss) > 0 {
+		if coldReadHook != nil {
+			coldReadHook()
+		}
+		db.fillMissed(t, keys, r, seq)
+	}
+	return true, nil
+}
+
+// coldReadHook, if set (by tests only), runs after a read has checked
+// its rows from Pebble and before it offers them to the hot tier.
+var coldReadHook func()
+
+// fillMissed offers the live rows readRowsCold found to the hot tier,
+// unless a write to t has begun since the read did. A writer makes
+// t.hotSeq odd holding t.fillGate, so a fill that finds it unchanged
+// under the gate ends before that write commits, and the write's own
+// fill then replaces what it put in: a read never leaves a row in the
+// tier that is older than a write that has returned.
+func (db *DB) fillMissed(t *Table, keys [][]byte, r *rowRead, seq uint64) {
+	t.fillGate.RLock()
+	defer t.fillGate.RUnlock()
+	if t.hotSeq.Load() != seq {
+		return
+	}
+	for j, i := range r.miss {
+		end := r.spans[2*i+1]
+		if end < 0 || (j > 0 && bytes.Equal(keys[r.miss[j-1]], keys[i])) {
+			continue
+		}
+		start := end - int32(t.recordLen(int(end-r.spans[2*i])))
 		r.hk = appendHotRowKey(r.hk[:0], t.id, keys[i])
-		db.hot.Invalidate(r.hk)
+		db.hot.Fill(r.hk, r.buf[start:end])
 	}
-	return false, nil
 }
 
 // parallelProbeKeys is the read size from which the hot tier is probed
@@ -189,8 +217,8 @@ func (db *DB) probeHotParallel(t *Table, keys [][]byte, r *rowRead, now int64) {
 }
 
 // readRowsCold reads the rows of the keys indexed by r.miss from Pebble,
-// in key order with one iterator, and offers them to the hot tier if fill.
-func (db *DB) readRowsCold(t *Table, keys [][]byte, r *rowRead, now int64, fill bool) error {
+// in key order with one iterator.
+func (db *DB) readRowsCold(t *Table, keys [][]byte, r *rowRead, now int64) error {
 	slices.SortStableFunc(r.miss, func(a, b int32) int { return bytes.Compare(keys[a], keys[b]) })
 	it, err := t.newIter(db)
 	if err != nil {
@@ -214,10 +242,6 @@ func (db *DB) readRowsCold(t *Table, keys [][]byte, r *rowRead, now int64, fill 
 			continue
 		}
 		r.buf = append(r.buf, v...)
-		if fill {
-			r.hk = appendHotRowKey(r.hk[:0], t.id, keys[i])
-			db.hot.Fill(r.hk, v)
-		}
 		r.setRow(t, int(i), r.buf[len(r.buf)-len(v):], now)
 	}
 	return nil

@@ -65,14 +65,25 @@ func (t *Table) newIter(db *DB) (*pebble.Iterator, error) {
 // tableWrite is one writer's turn on a table: it holds the table's writer
 // lock, an iterator to read the rows it replaces and the batch it builds.
 type tableWrite struct {
-	it  *pebble.Iterator
-	b   *pebble.Batch
-	now int64
-	end func()
+	it   *pebble.Iterator
+	b    *pebble.Batch
+	now  int64
+	fill *hotFill // the committed batch, for end to put in the hot tier
+	end  func()
 }
+
+// backgroundFill is the batch size from which a write's hot tier fill
+// runs after the write has returned (see beginWrite).
+const backgroundFill = 1 << 20
 
 // beginWrite starts a tableWrite with a batch of the given initial size
 // (0 for the default). Call end when done.
+//
+// If the write committed (commit), end also fills the hot tier with it.
+// For a large batch it returns at once and fills on another goroutine,
+// still holding the table's writer lock, the batch and Close off until
+// it is done: the caller's reply does not wait for the tier, and the
+// table's readers use Pebble meanwhile.
 func (db *DB) beginWrite(t *Table, batchSize int) (*tableWrite, error) {
 	if db.opts.Replica {
 		return nil, ErrReplica
@@ -90,12 +101,33 @@ func (db *DB) beginWrite(t *Table, batchSize int) (*tableWrite, error) {
 	}
 	w := &tableWrite{it: it, b: db.pdb.NewBatchWithSize(batchSize), now: nowMs()}
 	w.end = func() {
-		w.b.Close()
 		w.it.Close()
-		t.wmu.Unlock()
-		done()
+		finish := func() {
+			w.b.Close()
+			t.wmu.Unlock()
+			done()
+		}
+		switch f := w.fill; {
+		case f == nil:
+			finish()
+		case len(f.repr) < backgroundFill:
+			db.fillHot(f)
+			finish()
+		default:
+			go func() {
+				db.fillHot(f)
+				finish()
+			}()
+		}
 	}
 	return w, nil
+}
+
+// commit commits the write's batch (commitRows), leaving the hot tier to
+// end.
+func (w *tableWrite) commit(db *DB, t *Table, addRows, addBytes int64) (err error) {
+	w.fill, err = db.commitRows(t, w.b, addRows, addBytes)
+	return err
 }
 
 // seek positions it at the record of row key k (a full record key) and
@@ -331,7 +363,7 @@ func (db *DB) WriteRows(t *Table, u *columnar.Updates) (int, error) {
 	}
 	// Neither u nor order is used from here on: while the batch commits,
 	// the collector may take them if the caller lets go of u too.
-	if err := db.commitTableBatch(t, b, addRows, addBytes); err != nil {
+	if err := w.commit(db, t, addRows, addBytes); err != nil {
 		return 0, err
 	}
 	return n, db.awaitLogged()
@@ -344,37 +376,55 @@ func (t *Table) recordLen(rowLen int) int {
 	return rowLen
 }
 
-// commitTableBatch adds t's new stats to b and commits it, unless t was
+// commitTableBatch is commitRows followed by the hot tier's fill. The
+// caller holds t.wmu and keeps b open until it returns.
+func (db *DB) commitTableBatch(t *Table, b *pebble.Batch, addRows, addBytes int64) error {
+	f, err := db.commitRows(t, b, addRows, addBytes)
+	if f != nil {
+		db.fillHot(f)
+	}
+	return err
+}
+
+// commitRows adds t's new stats to b and commits it, unless t was
 // dropped or flushed since the caller began (then its rows must not come
 // back). The caller holds t.wmu.
-func (db *DB) commitTableBatch(t *Table, b *pebble.Batch, addRows, addBytes int64) error {
+//
+// With a hot tier, a committed batch leaves t.hotSeq odd, so t's readers
+// use Pebble alone, and returns the fill that brings the tier in line
+// and makes the number even again: the caller must run it (fillHot)
+// before it lets go of t.wmu or b.
+func (db *DB) commitRows(t *Table, b *pebble.Batch, addRows, addBytes int64) (*hotFill, error) {
 	rows, size := t.rows.Load()+addRows, t.bytes.Load()+addBytes
 	if err := b.Set(t.statsKey(), encodeTableStats(rows, size), nil); err != nil {
-		return fmt.Errorf("engine: write %s: %w", t.name, err)
+		return nil, fmt.Errorf("engine: write %s: %w", t.name, err)
 	}
 	// The shared keyspace lock orders the commit against FLUSHALL, which
 	// empties the catalog under the exclusive one.
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	if !db.current(t) {
-		return noTable(t.name)
+		return nil, noTable(t.name)
 	}
+	var f *hotFill
 	if db.hot != nil {
-		// Odd while the hot tier and Pebble may disagree: readers go to
-		// Pebble alone. The tier is updated before the commit because a
-		// large batch hands its data over to Pebble when it commits.
-		t.hotSeq.Add(1)
-		defer t.hotSeq.Add(1)
-		db.writeThrough(b.Repr())
+		t.beginHotWrite()
+		// A large batch hands its data over to Pebble when it commits
+		// (b.Repr is empty after): the slice taken now stays readable,
+		// since nothing writes to it any more.
+		f = &hotFill{t: t, repr: b.Repr(), newRows: int(max(addRows, 0))}
 	}
 	if err := db.commit(b, db.commitSync()); err != nil {
-		db.dropHot()
-		return fmt.Errorf("engine: commit %s: %w", t.name, err)
+		if f != nil {
+			db.dropHot()
+			t.hotSeq.Add(1)
+		}
+		return nil, fmt.Errorf("engine: commit %s: %w", t.name, err)
 	}
 	t.rows.Store(rows)
 	t.bytes.Store(size)
 	db.stats.writes.Add(1)
-	return nil
+	return f, nil
 }
 
 // DeleteRows deletes the rows of keys from t in one atomic batch and
@@ -419,7 +469,7 @@ func (db *DB) DeleteRows(t *Table, keys [][]byte) (int, error) {
 	if addRows == 0 {
 		return 0, nil
 	}
-	if err := db.commitTableBatch(t, b, addRows, addSize); err != nil {
+	if err := w.commit(db, t, addRows, addSize); err != nil {
 		return 0, err
 	}
 	return deleted, db.awaitLogged()

@@ -52,8 +52,20 @@ type Table struct {
 	// reclaimFrom is where the TTL reclaim loop resumes; under wmu.
 	reclaimFrom []byte
 	// hotSeq is odd while a commit is being applied to the hot tier; see
-	// hot.go and ReadRows.
+	// hot.go and ReadRows. It turns odd only through beginHotWrite.
 	hotSeq atomic.Uint64
+	// fillGate is held shared by readers putting rows from Pebble into the
+	// hot tier, and exclusively to make hotSeq odd: see fillMissed.
+	fillGate sync.RWMutex
+}
+
+// beginHotWrite makes hotSeq odd before a write to t commits: t's readers
+// stop trusting the hot tier, and no reader's fill of rows it read before
+// is still running. The write makes it even again once the tier holds it.
+func (t *Table) beginHotWrite() {
+	t.fillGate.Lock()
+	t.hotSeq.Add(1)
+	t.fillGate.Unlock()
 }
 
 // Name returns the table's name.

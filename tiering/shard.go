@@ -134,7 +134,7 @@ func (s *shard) put(k, v []byte, h uint64) (added bool, evicted int) {
 		if current := s.pos / chunkSize * chunkSize; s.low < current {
 			s.low = (s.low/chunkSize + 1) * chunkSize
 		}
-		evicted += s.rebuild()
+		evicted += s.rebuild(0)
 	}
 	// Find k's slot, or the first reusable one on its probe sequence.
 	tag, target, reuse := tagOf(h), -1, -1
@@ -177,7 +177,7 @@ func (s *shard) put(k, v []byte, h uint64) (added bool, evicted int) {
 	*s.slot(uint64(reuse)) = slot
 	s.live++
 	if uint64(s.used) > s.nSlots*3/4 && s.nSlots < s.maxSlots() {
-		evicted += s.rebuild()
+		evicted += s.rebuild(0)
 	}
 	return true, evicted
 }
@@ -215,11 +215,21 @@ func (s *shard) remove(k []byte, h uint64) bool {
 	return true
 }
 
+// reserve grows the index, if need be, so that n more records fit
+// without a rebuild: one rebuild now instead of one per doubling.
+func (s *shard) reserve(n int) (evicted int) {
+	if s.nSlots == s.maxSlots() || uint64(s.used+n) <= s.nSlots*3/4 {
+		return 0
+	}
+	return s.rebuild(n)
+}
+
 // rebuild rehashes the live records into an index at most half full
-// (or as large as the shared index allows), dropping tombstones and
-// stale slots; it returns how many stale slots it dropped.
-func (s *shard) rebuild() (evicted int) {
-	var keep []uint64
+// with room for extra more (or as large as the shared index allows),
+// dropping tombstones and stale slots; it returns how many stale slots
+// it dropped.
+func (s *shard) rebuild(extra int) (evicted int) {
+	keep := make([]uint64, 0, s.live)
 	for j := range s.nSlots {
 		switch sl := *s.slot(j); {
 		case sl&posMask == 0:
@@ -230,7 +240,7 @@ func (s *shard) rebuild() (evicted int) {
 		}
 	}
 	n := uint64(minSlots)
-	for n < 2*uint64(len(keep)) && n < s.maxSlots() {
+	for n < 2*uint64(len(keep)+extra) && n < s.maxSlots() {
 		n *= 2
 	}
 	s.clearSlots(max(n, s.nSlots))

@@ -1,6 +1,7 @@
 package tiering
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -35,6 +36,8 @@ type Tier struct {
 	full   atomic.Bool
 
 	hits, misses, admissions, rejections, evictions atomic.Int64
+
+	sink uint64 // keeps UpdateMany's loads ahead of its puts; under mu
 }
 
 // New returns an empty Tier.
@@ -205,6 +208,90 @@ func (t *Tier) Update(k, v []byte) {
 	t.mu.Unlock()
 }
 
+// updateGroup is how many records UpdateMany writes per turn of the lock:
+// enough to make the lock's cost vanish, few enough that readers of
+// other records wait only microseconds.
+const updateGroup = 256
+
+// UpdateMany is Update of keys[i] to vals[i] for each i in order, with
+// the lock taken once per group of records rather than once per record,
+// and each group's index slots loaded together: a large batch costs far
+// less than as many Updates.
+func (t *Tier) UpdateMany(keys, vals [][]byte) {
+	for len(keys) > 0 {
+		n := min(len(keys), updateGroup)
+		t.updateGroup(keys[:n], vals[:n])
+		keys, vals = keys[n:], vals[n:]
+	}
+}
+
+func (t *Tier) updateGroup(keys, vals [][]byte) {
+	var (
+		hs               [updateGroup]uint64
+		sink             uint64
+		ev               int
+		added, addedSize int64
+	)
+	for i, k := range keys {
+		hs[i] = hashKey(k)
+	}
+	t.mu.Lock()
+	// As in GetMany, every record's home slot first: loads the CPU can
+	// have in flight together, where the puts would miss one by one.
+	for _, h := range hs[:len(keys)] {
+		s := &t.shards[h&shardMask]
+		sink += *s.slot(s.home(h))
+	}
+	t.sink = sink
+	full := t.full.Load()
+	for i, k := range keys {
+		v, h := vals[i], hs[i]
+		s := &t.shards[h&shardMask]
+		if full && s.find(k, h) < 0 {
+			continue
+		}
+		a, e := s.put(k, v, h)
+		ev += e
+		if !a {
+			continue
+		}
+		added++
+		addedSize += int64(len(k) + len(v) + entryHeaderBytes)
+		if t.filled.Load()+addedSize >= int64(t.ringSize) {
+			// The tier fills up here: later records only replace.
+			t.admittedN(added, addedSize)
+			added, addedSize = 0, 0
+			full = t.full.Load()
+		}
+	}
+	t.mu.Unlock()
+	t.evictions.Add(int64(ev))
+	if added > 0 {
+		t.admittedN(added, addedSize)
+	}
+}
+
+// Reserve prepares the index for n records about to be added (by a
+// batch of Updates), so that it grows once now rather than doubling
+// again and again as they arrive. It is only a hint: it does nothing
+// once the tier has filled up, when writes no longer add records, or for
+// n too small to matter.
+func (t *Tier) Reserve(n int) {
+	if n < shardCount*minSlots/2 || t.full.Load() {
+		return
+	}
+	// Each shard gets its share, plus slack for the unevenness of a
+	// hash's spread (a few standard deviations).
+	per := n/shardCount + 4*int(math.Sqrt(float64(n/shardCount))) + 1
+	ev := 0
+	t.mu.Lock()
+	for i := range t.shards {
+		ev += t.shards[i].reserve(per)
+	}
+	t.mu.Unlock()
+	t.evictions.Add(int64(ev))
+}
+
 func (t *Tier) admit(k, v []byte, h uint64) {
 	t.mu.Lock()
 	_, ev := t.shards[h&shardMask].put(k, v, h)
@@ -215,8 +302,13 @@ func (t *Tier) admit(k, v []byte, h uint64) {
 
 // admitted counts a record added, and notes when the log has wrapped.
 func (t *Tier) admitted(k, v []byte) {
-	t.admissions.Add(1)
-	if t.filled.Add(int64(len(k)+len(v)+entryHeaderBytes)) >= int64(t.ringSize) && !t.full.Swap(true) {
+	t.admittedN(1, int64(len(k)+len(v)+entryHeaderBytes))
+}
+
+// admittedN counts n records of size bytes (framing included) added.
+func (t *Tier) admittedN(n, size int64) {
+	t.admissions.Add(n)
+	if t.filled.Add(size) >= int64(t.ringSize) && !t.full.Swap(true) {
 		t.sk.Store(newSketch(t.sketchWords, int64(t.sketchWords)*4))
 	}
 }

@@ -287,3 +287,91 @@ func TestTinyRecordsOverflowNothing(t *testing.T) {
 		t.Error("the last record written is not resident")
 	}
 }
+
+// TestUpdateManyMatchesUpdate: UpdateMany leaves the tier as the same
+// Updates one by one would, keys repeated within a group included.
+func TestUpdateManyMatchesUpdate(t *testing.T) {
+	one, many := newTier(t, MinBytes), newTier(t, MinBytes)
+	rng := rand.New(rand.NewPCG(3, 3))
+	var keys, vals [][]byte
+	for i := range 5000 {
+		keys = append(keys, []byte(fmt.Sprint("k", rng.IntN(3000))))
+		vals = append(vals, []byte(fmt.Sprint("v", i)))
+	}
+	for i := range keys {
+		one.Update(keys[i], vals[i])
+	}
+	many.UpdateMany(keys, vals)
+	for i := range 3000 {
+		k := []byte(fmt.Sprint("k", i))
+		v1, ok1 := one.Get(nil, k)
+		v2, ok2 := many.Get(nil, k)
+		if ok1 != ok2 || string(v1) != string(v2) {
+			t.Fatalf("%s: Update gives %q, %v; UpdateMany %q, %v", k, v1, ok1, v2, ok2)
+		}
+	}
+	if s1, s2 := one.Stats(), many.Stats(); s1 != s2 {
+		t.Errorf("Stats after Update %+v\nafter UpdateMany    %+v", s1, s2)
+	}
+}
+
+// TestUpdateManyFillsUpThenOnlyReplaces: a batch that fills the tier
+// adds records until it is full and only replaces resident ones after.
+func TestUpdateManyFillsUpThenOnlyReplaces(t *testing.T) {
+	tr := newTier(t, MinBytes)
+	const n = 1_500_000 // ~90 MB through a ~50 MiB log
+	keys, vals := make([][]byte, n), make([][]byte, n)
+	v := bytes.Repeat([]byte{7}, 48)
+	for i := range keys {
+		keys[i], vals[i] = []byte(fmt.Sprint("k", i)), v
+	}
+	tr.UpdateMany(keys, vals)
+	s := tr.Stats()
+	if !tr.full.Load() || s.Admissions >= n || s.Bytes > MinBytes {
+		t.Fatalf("after a batch twice the tier's size: full %v, %+v", tr.full.Load(), s)
+	}
+	if _, ok := tr.Get(nil, keys[n-1]); ok {
+		t.Error("records were added after the tier filled up")
+	}
+	resident := -1
+	for i := n - 1; i >= 0 && resident < 0; i-- {
+		if _, ok := tr.Get(nil, keys[i]); ok {
+			resident = i
+		}
+	}
+	tr.UpdateMany([][]byte{keys[resident], []byte("new")}, [][]byte{[]byte("w"), []byte("w")})
+	if got, _ := tr.Get(nil, keys[resident]); string(got) != "w" {
+		t.Errorf("resident record not replaced: %q", got)
+	}
+	if _, ok := tr.Get(nil, []byte("new")); ok {
+		t.Error("UpdateMany added a record to a full tier")
+	}
+}
+
+// TestReserve: after Reserve(n), n new records go in without growing
+// the index again; a huge reservation stays within the budget.
+func TestReserve(t *testing.T) {
+	tr := newTier(t, 256<<20)
+	const n = 200_000
+	tr.Reserve(n)
+	var before [shardCount]uint64
+	for i := range tr.shards {
+		before[i] = tr.shards[i].nSlots
+	}
+	fill(tr, "k", n)
+	for i := range tr.shards {
+		if s := &tr.shards[i]; s.nSlots != before[i] {
+			t.Fatalf("shard %d grew from %d to %d slots after Reserve(%d)", i, before[i], s.nSlots, n)
+		}
+	}
+	if s := tr.Stats(); s.Entries != n {
+		t.Fatalf("entries %d, want %d", s.Entries, n)
+	}
+	if _, ok := tr.Get(nil, []byte("k12345")); !ok {
+		t.Fatal("a record is missing after the rebuild")
+	}
+	tr.Reserve(1 << 40)
+	if s := tr.Stats(); s.Bytes > s.MaxBytes || s.Entries != n {
+		t.Fatalf("after a huge Reserve: %+v", s)
+	}
+}
