@@ -89,8 +89,10 @@ func (s *shard) reset() {
 
 // record returns the key and value stored at log position p, which must
 // be at or above low.
-func (s *shard) record(p uint64) (k, v []byte) {
-	b := s.at(p)
+func (s *shard) record(p uint64) (k, v []byte) { return splitRecord(s.at(p)) }
+
+// splitRecord splits the record at the start of b into key and value.
+func splitRecord(b []byte) (k, v []byte) {
 	kl, n1 := binary.Uvarint(b)
 	vl, n2 := binary.Uvarint(b[n1:])
 	b = b[n1+n2:]

@@ -107,22 +107,29 @@ func (t *Tier) Get(dst, k []byte) ([]byte, bool) {
 func (t *Tier) GetMany(dst []byte, keys [][]byte, spans []int32) []byte {
 	sc := getScratch(len(keys))
 	defer putScratch(sc)
-	hs, at := sc.hashes, sc.at
+	hs, avail := sc.hashes, sc.avail
 	for i, k := range keys {
 		hs[i] = hashKey(k)
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	// Three passes, each of independent loads the CPU can have in flight
-	// together: each key's home slot, then its record, then the copy.
+	// Passes of independent loads the CPU can have in flight together:
+	// each key's home slot; then, once the slots are in cache, where each
+	// record is; then the records themselves, in a loop so small that
+	// the CPU runs far ahead issuing their loads; then the copy.
 	var sink uint64
-	for _, h := range hs {
-		s := &t.shards[h&shardMask]
-		sink += *s.slot(s.home(h))
-	}
+	rec := sc.rec
 	for i, h := range hs {
 		s := &t.shards[h&shardMask]
-		at[i] = -1
+		rec[i] = unsafe.Pointer(s.slot(s.home(h)))
+	}
+	for _, r := range rec {
+		sink += *(*uint64)(r)
+	}
+	tail := sc.tail
+	for i, h := range hs {
+		s := &t.shards[h&shardMask]
+		avail[i], rec[i] = -1, nil
 		tag := tagOf(h)
 		for j := s.home(h); ; j = (j + 1) & s.mask {
 			sl := *s.slot(j)
@@ -131,10 +138,17 @@ func (t *Tier) GetMany(dst []byte, keys [][]byte, spans []int32) []byte {
 			}
 			if sl>>posBits == tag && sl&posMask != 0 && sl&posMask-1 >= s.low {
 				p := sl&posMask - 1
-				at[i] = int64(p)
-				sink += uint64(s.at(p)[0])
+				b := s.at(p)
+				// A record of a feature row spans two cache lines more
+				// often than not: the second is loaded too.
+				avail[i], rec[i], tail[i] = int64(len(b)), unsafe.Pointer(&b[0]), unsafe.Pointer(&b[min(63, len(b)-1)])
 				break
 			}
+		}
+	}
+	for i, r := range rec {
+		if r != nil {
+			sink += uint64(*(*byte)(r)) + uint64(*(*byte)(tail[i]))
 		}
 	}
 	sc.sink = sink
@@ -143,9 +157,9 @@ func (t *Tier) GetMany(dst []byte, keys [][]byte, spans []int32) []byte {
 		s := &t.shards[hs[i]&shardMask]
 		var v []byte
 		found := false
-		if p := at[i]; p >= 0 {
+		if n := avail[i]; n >= 0 {
 			var rk []byte
-			if rk, v = s.record(uint64(p)); string(rk) == string(k) {
+			if rk, v = splitRecord(unsafe.Slice((*byte)(rec[i]), n)); string(rk) == string(k) {
 				found = true
 			} else if j := s.find(k, hs[i]); j >= 0 { // a tag collision
 				_, v = s.record(*s.slot(uint64(j))&posMask - 1)
@@ -375,7 +389,9 @@ func (t *Tier) Stats() Stats {
 // scratch holds GetMany's per-key state; pooled.
 type scratch struct {
 	hashes []uint64
-	at     []int64
+	avail  []int64          // bytes of the log from each record to its chunk's end; -1: missing
+	rec    []unsafe.Pointer // where each record starts, in the off-heap log
+	tail   []unsafe.Pointer // a byte of each record's next cache line
 	sink   uint64
 }
 
@@ -384,9 +400,10 @@ var scratches = sync.Pool{New: func() any { return new(scratch) }}
 func getScratch(n int) *scratch {
 	sc := scratches.Get().(*scratch)
 	if cap(sc.hashes) < n {
-		sc.hashes, sc.at = make([]uint64, n), make([]int64, n)
+		sc.hashes, sc.avail = make([]uint64, n), make([]int64, n)
+		sc.rec, sc.tail = make([]unsafe.Pointer, n), make([]unsafe.Pointer, n)
 	}
-	sc.hashes, sc.at = sc.hashes[:n], sc.at[:n]
+	sc.hashes, sc.avail, sc.rec, sc.tail = sc.hashes[:n], sc.avail[:n], sc.rec[:n], sc.tail[:n]
 	return sc
 }
 

@@ -253,6 +253,29 @@ func BenchmarkGetMany1000(b *testing.B) {
 	}
 }
 
+// BenchmarkGetManyDRAM1000 reads 1000 random keys of 8M per op, a new
+// set each time, from a tier far larger than the CPU caches: Murr's read,
+// where every key costs memory misses.
+func BenchmarkGetManyDRAM1000(b *testing.B) {
+	tr := newTier(b, 1<<30)
+	const n = 8_000_000
+	fill(tr, "k", n)
+	rng := rand.New(rand.NewPCG(1, 1))
+	sets := make([][][]byte, 256)
+	for s := range sets {
+		sets[s] = make([][]byte, 1000)
+		for i := range sets[s] {
+			sets[s][i] = strconv.AppendInt([]byte("k"), int64(rng.IntN(n)), 10)
+		}
+	}
+	spans := make([]int32, 2000)
+	var buf []byte
+	b.ResetTimer()
+	for i := range b.N {
+		buf = tr.GetMany(buf[:0], sets[i%len(sets)], spans)
+	}
+}
+
 func BenchmarkGetHit(b *testing.B) {
 	tr := newTier(b, 256<<20)
 	const n = 1_000_000
