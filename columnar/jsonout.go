@@ -106,10 +106,7 @@ func (r *JSONReply) Add(key []byte, row Row) error {
 		})
 	}
 	if err != nil {
-		for j := range r.cols {
-			r.cols[j] = r.cols[j][:r.start[j]]
-			r.mark[j] = 0
-		}
+		r.truncateRow()
 		return err
 	}
 	for _, j := range p.values {
@@ -119,6 +116,20 @@ func (r *JSONReply) Add(key []byte, row Row) error {
 	}
 	r.rows++
 	return nil
+}
+
+// truncateRow takes back what Add wrote of the row being added.
+func (r *JSONReply) truncateRow() {
+	for j := range r.cols {
+		r.cols[j] = r.cols[j][:r.start[j]]
+		r.mark[j] = 0
+	}
+}
+
+// undoRow takes back the last row Add added.
+func (r *JSONReply) undoRow() {
+	r.truncateRow()
+	r.rows--
 }
 
 // AppendTo appends the reply's JSON document to dst.

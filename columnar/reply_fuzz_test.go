@@ -111,15 +111,19 @@ func FuzzReply(f *testing.F) {
 					t.Fatalf("valid row %x rejected: %v / %v", row, err, jerr)
 				}
 				if err == nil {
-					t.Fatalf("row %x: Arrow Add succeeded, JSON Add failed: %v", row, jerr)
+					// The Arrow reply read less of this corrupt row than
+					// the JSON walk, which found the damage. The replies
+					// differ from here on: both must still be well formed.
+					readStream(t, bytes.Clone(reply.Bytes())).Release()
+					if doc := jr.Bytes(); !json.Valid(doc) {
+						t.Fatalf("invalid JSON: %s", doc)
+					}
+					return
 				}
 				if jerr == nil {
 					// JSON reads fewer bytes of a uniform row: add the
 					// row to neither.
-					jr.rows--
-					for j := range jr.cols {
-						jr.cols[j] = jr.cols[j][:jr.start[j]]
-					}
+					jr.undoRow()
 				}
 				continue
 			}
