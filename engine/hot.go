@@ -18,8 +18,11 @@ import (
 //     keyspace writer holds, so what they read from Pebble is current
 //     while they fill. Table reads take no lock; each table has a
 //     sequence number, odd while a write is being applied, and a read
-//     only trusts (and keeps) what it gathered if the number was even
-//     and unchanged from start to end.
+//     only trusts what it gathered if the number was even and unchanged
+//     from start to end. It then offers the rows it read from Pebble to
+//     the tier under the table's fill gate, checking the number once
+//     more (fillMissed): a writer makes it odd holding the gate, so no
+//     such fill can land after a write's own.
 //   - Writes update it with their batch (writeThrough), a record
 //     resident in the tier replaced, a deleted one removed. Keyspace
 //     writes do it just before the batch commits, under the exclusive
