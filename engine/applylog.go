@@ -56,7 +56,11 @@ func (db *DB) ApplyLogged(seq uint64, repr []byte) error {
 			t.hotSeq.Add(1)
 		}
 	}()
-	if db.hot != nil && !eff.flushed {
+	// An empty tier has nothing to keep in step, and filling it with
+	// replayed batches would only slow a restore with rows nobody asked
+	// for: reads fill it. No reader can fill meanwhile (mu is held, the
+	// tables' numbers are odd).
+	if db.hot != nil && !eff.flushed && db.hot.Stats().Entries > 0 {
 		db.writeThrough(repr)
 	}
 	if err := b.Commit(pebble.NoSync); err != nil {
