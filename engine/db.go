@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 
+	"github.com/murr-sidecar/murr-sidecar/internal/ratelog"
 	"github.com/murr-sidecar/murr-sidecar/tiering"
 )
 
@@ -46,7 +48,7 @@ type DB struct {
 	commitLog CommitLog // guarded by logMu
 	listener  atomic.Pointer[ChangeListener]
 
-	syncErrs, expireErrs rateLogger
+	syncErrs, expireErrs ratelog.Limiter
 	stop                 chan struct{}
 	bg                   sync.WaitGroup
 }
@@ -328,7 +330,7 @@ func (db *DB) every(d time.Duration, fn func()) {
 func (db *DB) syncUnsynced() {
 	if db.unsynced.Swap(false) {
 		if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
-			db.syncErrs.Error(db.opts.Logger, "engine: periodic WAL sync failed", err)
+			db.syncErrs.Log(db.opts.Logger, slog.LevelError, "engine: periodic WAL sync failed", err)
 			db.unsynced.Store(true)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"log/slog"
 )
 
 // activeExpire reclaims expired keys so they stop taking space even if
@@ -15,7 +16,7 @@ func (db *DB) activeExpire() {
 		n, err := db.expireStep()
 		if err != nil {
 			if !errors.Is(err, ErrClosed) {
-				db.expireErrs.Error(db.opts.Logger, "engine: active expiry", err)
+				db.expireErrs.Log(db.opts.Logger, slog.LevelError, "engine: active expiry", err)
 			}
 			return
 		}

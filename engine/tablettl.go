@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 )
 
 // reclaimExpiredRows deletes rows past their table's TTL, so they stop
@@ -17,7 +18,7 @@ func (db *DB) reclaimExpiredRows() {
 			continue
 		}
 		if _, err := db.reclaimStep(tbl, db.opts.TableReclaimBatch); err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, ErrNoTable) {
-			db.expireErrs.Error(db.opts.Logger, "engine: table row reclaim", err)
+			db.expireErrs.Log(db.opts.Logger, slog.LevelError, "engine: table row reclaim", err)
 		}
 	}
 }

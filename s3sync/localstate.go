@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/murr-sidecar/murr-sidecar/internal/durable"
 )
 
 // The mirror keeps a small file in the data directory beside Pebble's
@@ -73,42 +75,8 @@ func (s *localState) save(dir string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, localStateFile), b)
-}
-
-// writeFileAtomic replaces path with data: a crash leaves the old file or
-// the new one.
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("s3sync: write %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("s3sync: write %s: %w", path, err)
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("s3sync: sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("s3sync: sync %s: %w", dir, err)
+	if err := durable.WriteFile(filepath.Join(dir, localStateFile), b); err != nil {
+		return fmt.Errorf("s3sync: %w", err)
 	}
 	return nil
 }
@@ -149,6 +117,14 @@ func emptyDir(dir string) error {
 		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 			return fmt.Errorf("s3sync: empty %s: %w", dir, err)
 		}
+	}
+	return nil
+}
+
+// syncDir is durable.SyncDir with the mirror's context on its error.
+func syncDir(dir string) error {
+	if err := durable.SyncDir(dir); err != nil {
+		return fmt.Errorf("s3sync: sync %s: %w", dir, err)
 	}
 	return nil
 }

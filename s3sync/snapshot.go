@@ -9,9 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // snapManifest is the content of snap/<epoch>-<seq>.json: the files of
@@ -32,12 +33,8 @@ type snapFile struct {
 
 func readManifest(ctx context.Context, st ObjectStore, key string) (snapManifest, error) {
 	var m snapManifest
-	b, err := getAll(ctx, st, key)
-	if err != nil {
+	if err := getJSON(ctx, st, key, &m); err != nil {
 		return m, err
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("%w: %s: %v", ErrCorrupt, key, err)
 	}
 	for _, f := range m.Files {
 		if f.Name != filepath.Base(f.Name) || strings.HasPrefix(f.Name, ".") || ValidKey(f.Key) != nil || f.Size < 0 {
@@ -54,34 +51,6 @@ type transfer struct {
 	totalFiles, totalBytes atomic.Int64
 }
 
-// forEach runs fn on every item with at most n at once, and returns the
-// first error (the others stop early through ctx).
-func forEach[T any](ctx context.Context, n int, items []T, fn func(ctx context.Context, it T) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
-	for _, it := range items {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := fn(ctx, it); err != nil {
-				cancel(err)
-			}
-		}()
-	}
-	wg.Wait()
-	return context.Cause(ctx)
-}
-
 // download writes the snapshot m into dir, in parallel, and returns the
 // SST map of the directory's local state.
 func download(ctx context.Context, st ObjectStore, m snapManifest, dir string, par int, t *transfer) (map[string]string, error) {
@@ -91,33 +60,12 @@ func download(ctx context.Context, st ObjectStore, m snapManifest, dir string, p
 	}
 	t.totalFiles.Store(int64(len(m.Files)))
 	t.totalBytes.Store(total)
-	err := forEach(ctx, par, m.Files, func(ctx context.Context, f snapFile) error {
-		rc, _, err := st.Get(ctx, f.Key)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		out, err := os.Create(filepath.Join(dir, f.Name))
-		if err != nil {
-			return fmt.Errorf("s3sync: restore %s: %w", f.Name, err)
-		}
-		n, err := io.Copy(out, countingReader{rc, &t.bytes})
-		if err == nil && n != f.Size {
-			err = fmt.Errorf("%w: %s is %d bytes, the manifest says %d", ErrCorrupt, f.Key, n, f.Size)
-		}
-		if err == nil {
-			err = out.Sync()
-		}
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("s3sync: restore %s: %w", f.Name, err)
-		}
-		t.files.Add(1)
-		return nil
-	})
-	if err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(par)
+	for _, f := range m.Files {
+		g.Go(func() error { return downloadFile(gctx, st, f, dir, t) })
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	ssts := map[string]string{}
@@ -127,6 +75,34 @@ func download(ctx context.Context, st ObjectStore, m snapManifest, dir string, p
 		}
 	}
 	return ssts, syncDir(dir)
+}
+
+// downloadFile writes f's object into dir and syncs it.
+func downloadFile(ctx context.Context, st ObjectStore, f snapFile, dir string, t *transfer) error {
+	rc, _, err := st.Get(ctx, f.Key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	out, err := os.Create(filepath.Join(dir, f.Name))
+	if err != nil {
+		return fmt.Errorf("s3sync: restore %s: %w", f.Name, err)
+	}
+	n, err := io.Copy(out, countingReader{rc, &t.bytes})
+	if err == nil && n != f.Size {
+		err = fmt.Errorf("%w: %s is %d bytes, the manifest says %d", ErrCorrupt, f.Key, n, f.Size)
+	}
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("s3sync: restore %s: %w", f.Name, err)
+	}
+	t.files.Add(1)
+	return nil
 }
 
 type countingReader struct {
@@ -181,19 +157,23 @@ func upload(ctx context.Context, st ObjectStore, ckpt string, state *localState,
 	}
 	t.totalFiles.Add(int64(len(todo)))
 	t.totalBytes.Add(total)
-	err = forEach(ctx, par, todo, func(ctx context.Context, f snapFile) error {
-		in, err := os.Open(filepath.Join(ckpt, f.Name))
-		if err != nil {
-			return fmt.Errorf("s3sync: snapshot: %w", err)
-		}
-		defer in.Close()
-		if err := st.Put(ctx, f.Key, countingReader{in, &t.bytes}, f.Size); err != nil {
-			return err
-		}
-		t.files.Add(1)
-		return nil
-	})
-	if err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(par)
+	for _, f := range todo {
+		g.Go(func() error {
+			in, err := os.Open(filepath.Join(ckpt, f.Name))
+			if err != nil {
+				return fmt.Errorf("s3sync: snapshot: %w", err)
+			}
+			defer in.Close()
+			if err := st.Put(gctx, f.Key, countingReader{in, &t.bytes}, f.Size); err != nil {
+				return err
+			}
+			t.files.Add(1)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	b, err := json.MarshalIndent(m, "", " ")

@@ -2,6 +2,7 @@ package s3sync
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -77,21 +78,11 @@ func readView(ctx context.Context, st ObjectStore, cache *records) (view, error)
 	}
 	slices.SortFunc(v.snaps, func(a, b snapRef) int {
 		if a.Seq != b.Seq {
-			return cmpUint(a.Seq, b.Seq)
+			return cmp.Compare(a.Seq, b.Seq)
 		}
-		return cmpUint(a.Epoch, b.Epoch)
+		return cmp.Compare(a.Epoch, b.Epoch)
 	})
 	return v, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (c *records) get(ctx context.Context, st ObjectStore, epoch uint64) (writerRecord, error) {
@@ -101,12 +92,11 @@ func (c *records) get(ctx context.Context, st ObjectStore, epoch uint64) (writer
 	if ok {
 		return rec, nil
 	}
-	b, err := getAll(ctx, st, writerKey(epoch))
-	if err != nil {
+	if err := getJSON(ctx, st, writerKey(epoch), &rec); err != nil {
 		return rec, err
 	}
-	if err := json.Unmarshal(b, &rec); err != nil || rec.Epoch != epoch {
-		return rec, fmt.Errorf("%w: %s (%v)", ErrCorrupt, writerKey(epoch), err)
+	if rec.Epoch != epoch {
+		return rec, fmt.Errorf("%w: %s holds epoch %d", ErrCorrupt, writerKey(epoch), rec.Epoch)
 	}
 	c.mu.Lock()
 	if c.m == nil {
@@ -135,7 +125,7 @@ func (v view) end(i int) uint64 {
 
 // epochIndex returns the index of epoch e in v.epochs, or -1.
 func (v view) epochIndex(e uint64) int {
-	i, ok := slices.BinarySearchFunc(v.epochs, e, func(r writerRecord, e uint64) int { return cmpUint(r.Epoch, e) })
+	i, ok := slices.BinarySearchFunc(v.epochs, e, func(r writerRecord, e uint64) int { return cmp.Compare(r.Epoch, e) })
 	if !ok {
 		return -1
 	}
@@ -262,6 +252,19 @@ func applySegments(ctx context.Context, st ObjectStore, v view, segs []segmentRe
 		}
 	}
 	return cur, nil
+}
+
+// getJSON reads the JSON object at key into v; content that does not
+// decode is ErrCorrupt.
+func getJSON(ctx context.Context, st ObjectStore, key string, v any) error {
+	b, err := getAll(ctx, st, key)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrCorrupt, key, err)
+	}
+	return nil
 }
 
 // getAll reads a whole object.

@@ -195,14 +195,8 @@ func (m *Mirror) awaitLease(ctx context.Context, last writerRecord) error {
 
 func readHeartbeat(ctx context.Context, st ObjectStore, key string) (heartbeat, error) {
 	var hb heartbeat
-	b, err := getAll(ctx, st, key)
-	if err != nil {
-		return hb, err
-	}
-	if err := json.Unmarshal(b, &hb); err != nil {
-		return hb, fmt.Errorf("%w: %s: %v", ErrCorrupt, key, err)
-	}
-	return hb, nil
+	err := getJSON(ctx, st, key, &hb)
+	return hb, err
 }
 
 // fence stops the writer for good: a newer one owns the prefix.

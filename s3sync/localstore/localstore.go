@@ -37,6 +37,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/murr-sidecar/murr-sidecar/internal/durable"
 	"github.com/murr-sidecar/murr-sidecar/s3sync"
 )
 
@@ -153,7 +154,7 @@ func (s *Store) put(ctx context.Context, op, key string, r io.Reader, size int64
 			return err
 		}
 	}
-	return syncDir(filepath.Dir(dst))
+	return durable.SyncDir(filepath.Dir(dst))
 }
 
 // writeTemp copies r into a new fsynced file under tmpDir and returns its
@@ -200,15 +201,6 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // Get implements s3sync.ObjectStore.
