@@ -201,26 +201,7 @@ func (t *Tier) Fill(k, v []byte) bool {
 // and adds it only while the tier has never filled up, so a freshly
 // loaded table is served from RAM but, once the tier is full, writes do
 // not push out what reads keep hot.
-func (t *Tier) Update(k, v []byte) {
-	h := hashKey(k)
-	t.mu.Lock()
-	s := &t.shards[h&shardMask]
-	if !t.full.Load() {
-		// put replaces k's record or adds one: either way it is written.
-		added, ev := s.put(k, v, h)
-		t.mu.Unlock()
-		t.evictions.Add(int64(ev))
-		if added {
-			t.admitted(k, v)
-		}
-		return
-	}
-	if s.find(k, h) >= 0 {
-		_, ev := s.put(k, v, h)
-		t.evictions.Add(int64(ev))
-	}
-	t.mu.Unlock()
-}
+func (t *Tier) Update(k, v []byte) { t.UpdateMany([][]byte{k}, [][]byte{v}) }
 
 // updateGroup is how many records UpdateMany writes per turn of the lock:
 // enough to make the lock's cost vanish, few enough that readers of
@@ -311,11 +292,6 @@ func (t *Tier) admit(k, v []byte, h uint64) {
 	_, ev := t.shards[h&shardMask].put(k, v, h)
 	t.mu.Unlock()
 	t.evictions.Add(int64(ev))
-	t.admitted(k, v)
-}
-
-// admitted counts a record added, and notes when the log has wrapped.
-func (t *Tier) admitted(k, v []byte) {
 	t.admittedN(1, int64(len(k)+len(v)+entryHeaderBytes))
 }
 
