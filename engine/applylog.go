@@ -22,10 +22,19 @@ func (db *DB) ApplyLogged(seq uint64, repr []byte) error {
 	if db.closed.Load() {
 		return ErrClosed
 	}
-	eff, err := scanLogged(seq, repr)
+	eff, err := scanLogged(seq, repr, db.tracksKeys())
 	if err != nil {
 		return err
 	}
+	if err := db.applyLogged(seq, repr, eff); err != nil {
+		return err
+	}
+	db.callListener(eff.keys, eff.flushed)
+	return nil
+}
+
+// applyLogged is ApplyLogged's part under the locks.
+func (db *DB) applyLogged(seq uint64, repr []byte, eff loggedEffects) error {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.closed.Load() {
@@ -76,19 +85,12 @@ func (db *DB) ApplyLogged(seq uint64, repr []byte) error {
 	}
 	db.stats.writes.Add(1)
 	db.watches.flagTouched(eff.keys)
-	if l := db.listener.Load(); l != nil && (len(eff.keys) > 0 || eff.flushed) {
-		keys := make([][]byte, len(eff.keys))
-		for i, tk := range eff.keys {
-			keys[i] = []byte(tk.key)
-		}
-		(*l)(keys, eff.flushed)
-	}
 	return nil
 }
 
 // loggedEffects is what a logged batch changes beside its records.
 type loggedEffects struct {
-	keys    []touchedKey    // user keys whose metadata it writes
+	keys    []touchedKey    // user keys whose metadata it writes, if tracked
 	tables  map[uint64]bool // ids of tables whose rows or stats it writes
 	stats   map[uint64][]byte
 	catalog bool // it writes the catalog
@@ -97,8 +99,9 @@ type loggedEffects struct {
 }
 
 // scanLogged checks that repr is a well-formed batch carrying sequence
-// number seq and collects its effects.
-func scanLogged(seq uint64, repr []byte) (loggedEffects, error) {
+// number seq and collects its effects, the user keys it changes only if
+// keys says someone tracks them.
+func scanLogged(seq uint64, repr []byte, keys bool) (loggedEffects, error) {
 	eff := loggedEffects{tables: map[uint64]bool{}, stats: map[uint64][]byte{}}
 	if _, ok := batchrepr.ReadHeader(repr); !ok {
 		return eff, fmt.Errorf("engine: batch %d: header too short", seq)
@@ -129,7 +132,7 @@ func scanLogged(seq uint64, repr []byte) (loggedEffects, error) {
 		case prefixMeta:
 			if kind == pebble.InternalKeyKindRangeDelete {
 				eff.flushed = true
-			} else if len(k) >= 9 {
+			} else if keys && len(k) >= 9 {
 				key, _ := userKeyOf(k)
 				eff.keys = append(eff.keys, touchedKey{key: string(key)})
 			}

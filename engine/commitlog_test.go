@@ -284,3 +284,24 @@ func BenchmarkApplyLogged100k(b *testing.B) {
 		})
 	}
 }
+
+func TestApplyLoggedTellsTheChangeListener(t *testing.T) {
+	var log recordedLog
+	w := openTest(t, Options{})
+	w.SetCommitLog(&log)
+	update(t, w, func(tx *Txn) error { return tx.SetString([]byte("a"), []byte("1"), 0) })
+	update(t, w, func(tx *Txn) error { return tx.Flush() })
+	r := openTest(t, Options{Replica: true})
+	var got []string
+	r.SetChangeListener(func(keys [][]byte, flushed bool) {
+		// Called outside the engine's locks: reading back must not block.
+		if err := r.View(func(*Txn) error { return nil }); err != nil {
+			t.Error(err)
+		}
+		got = append(got, fmt.Sprintf("%q %v", keys, flushed))
+	})
+	log.applyAfter(t, r, 0)
+	if fmt.Sprint(got) != `[["a"] false [] true]` {
+		t.Fatalf("listener calls %v", got)
+	}
+}

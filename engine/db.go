@@ -300,14 +300,7 @@ func (db *DB) update(fn func(tx *Txn) error) (wrote bool, err error) {
 		db.stats.writes.Add(1)
 		return true, nil
 	}()
-	// Listeners run outside the lock: they may do network I/O.
-	if l := db.listener.Load(); l != nil && (len(changed) > 0 || flushed) {
-		keys := make([][]byte, len(changed))
-		for i, tk := range changed {
-			keys[i] = []byte(tk.key)
-		}
-		(*l)(keys, flushed)
-	}
+	db.callListener(changed, flushed)
 	return wrote, err
 }
 

@@ -105,7 +105,7 @@ func (tx *Txn) WatchBroken(ws *WatchSet) (bool, error) {
 // touch records that a write changed key; committed Txns flag watchers
 // and tell the change listener.
 func (tx *Txn) touch(key []byte, expired bool) {
-	if tx.db.watches.count.Load() == 0 && tx.db.listener.Load() == nil {
+	if !tx.db.tracksKeys() {
 		return
 	}
 	tx.touched = append(tx.touched, touchedKey{string(key), expired})
