@@ -88,12 +88,12 @@ func run(cfg config) error {
 			}
 		}()
 	}
-	info := func() map[string][][2]string { return nil }
+	var (
+		info    func() map[string][][2]string
+		loading *resp.LoadingServer
+	)
 	if mirror != nil {
 		info = func() map[string][][2]string { return map[string][][2]string{"s3": mirrorInfo(mirror)} }
-	}
-	var loading *resp.LoadingServer
-	if mirror != nil {
 		loading = resp.NewLoadingServer(resp.LoadingOptions{Logger: log, Info: info, ReadOnly: cfg.Role == "follower", Progress: func() resp.LoadingProgress {
 			loaded, total := mirror.RestoreProgress()
 			return resp.LoadingProgress{LoadedBytes: loaded, TotalBytes: total}
